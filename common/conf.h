@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 enum conf_type {
-	CONF_INT,      /* int64_t; min/max apply */
+	CONF_INT,      /* int64_t; min/max apply (in files, libconfig needs 5000000000L) */
 	CONF_BOOL,     /* bool */
 	CONF_STR,      /* char * (owned, freed by conf_free); min/max bound the length */
 	CONF_MS,       /* int64_t milliseconds; accepts an integer (ms) or "500ms", "5s", "2m" */

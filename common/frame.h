@@ -14,7 +14,7 @@ struct evbuffer;
 #define FRAME_MAX_DEFAULT (16u * 1024 * 1024)
 
 enum frame_status {
-	FRAME_READY,     /* *body/*len hold one frame, removed from the buffer */
+	FRAME_READY,     /* *body and *len hold one frame, removed from the buffer */
 	FRAME_NEED_MORE, /* not a whole frame yet */
 	FRAME_TOO_BIG,   /* announced length > max (in *len); the caller must close */
 	FRAME_EMPTY,     /* announced length 0: never valid, the caller must close */

@@ -71,7 +71,8 @@ void mpr_strv_free(char **v);
 
 /* Prefixes e->field with a container's name: "attempts[3]" + "state" ->
  * "attempts[3].state". For decoders of nested maps. */
-void mpr_err_prefix(struct mpr_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mpr_err_prefix(struct mpr_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /*
  * Unpacks exactly one msgpack object that fills buf[0..len). Refuses trailing bytes and

@@ -24,7 +24,9 @@ typedef void (*peer_msg_cb)(struct peer *p, int type, uint64_t id, const msgpack
 			    void *arg);
 /* The connection is gone (EOF, error, bad frame, peer_close). Called exactly once. */
 typedef void (*peer_close_cb)(struct peer *p, const char *why, void *arg);
-/* An outgoing connection finished connecting (ok) or failed (why says how). */
+/* An outgoing connection finished connecting (ok) or failed (why says how). A failure is
+ * reported here only, not also through on_close (unless on_connect is NULL): the peer is
+ * then already closed and freed after the callback, so drop the pointer. */
 typedef void (*peer_connect_cb)(struct peer *p, bool ok, const char *why, void *arg);
 
 struct peer_opts {

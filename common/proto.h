@@ -44,6 +44,8 @@ bool msg_type_known(int type);
 #define PROTO_MAX_DEPS 64
 #define PROTO_MAX_TASKS 1000000
 #define PROTO_MAX_ATTEMPTS_REPORTED 100000
+#define PROTO_MAX_LOG_BYTES (8 * 1024 * 1024) /* log_read/logs_get max_bytes, log data */
+#define PROTO_MAX_GRACE_MS 3600000            /* kill_grace_ms, grace_ms */
 
 /* Connection roles, as bits so a dispatch table row can allow several. */
 enum peer_role {
@@ -253,6 +255,9 @@ struct job_spec {
 	int nafter;
 	uint64_t after[PROTO_MAX_DEPS]; /* job ids that must succeed before this starts */
 };
+/* Decoding: only argv is required. Absent fields get ntasks 1, max_attempts 0 (cluster
+ * default), priority 0, res all zero, name from argv[0]; env, output_dir and workdir are
+ * never NULL afterwards. */
 void msg_encode_job_submit(struct mpw *w, uint64_t id, const struct job_spec *s);
 int msg_decode_job_submit(const msgpack_object *o, struct job_spec *s, struct mpr_err *e);
 void job_spec_free(struct job_spec *s);

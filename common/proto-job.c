@@ -1,0 +1,193 @@
+/* Messages from clients: job submission (the job spec) and the small query requests. */
+#include "proto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto-util.h"
+#include "xmalloc.h"
+
+#define SPEC_FIELDS 12
+
+void msg_encode_job_submit(struct mpw *w, uint64_t id, const struct job_spec *s)
+{
+	mpw_msg(w, MSG_JOB_SUBMIT, id, SPEC_FIELDS);
+	mpw_kstr(w, "name", s->name);
+	mpw_kstr(w, "queue", s->queue);
+	mpw_kstr(w, "user", s->user);
+	mpw_kstrv(w, "argv", s->argv, s->nargv);
+	mpw_kstrv(w, "env", s->env, s->nenv);
+	mpw_kint(w, "ntasks", s->ntasks);
+	mpw_kres(w, "res", &s->res);
+	mpw_kint(w, "max_attempts", s->max_attempts);
+	mpw_kint(w, "priority", s->priority);
+	mpw_kstr(w, "output_dir", s->output_dir ? s->output_dir : "");
+	mpw_kstr(w, "workdir", s->workdir ? s->workdir : "");
+	mpw_key(w, "after");
+	mpw_array(w, (uint32_t)s->nafter);
+	for (int i = 0; i < s->nafter; i++) {
+		struct loom_id dep = id_job(s->after[i]);
+		mpw_id(w, &dep);
+	}
+}
+
+/* "after": job ids, each given as "job-3" (or "3"). */
+static int after_decode(const msgpack_object *o, struct job_spec *s, struct mpr_err *e)
+{
+	const msgpack_object_array *a;
+
+	if (mpr_array(o, "after", false, PROTO_MAX_DEPS, &a, e) < 0)
+		return -1;
+	for (uint32_t i = 0; a != NULL && i < a->size; i++) {
+		const msgpack_object *v = &a->ptr[i];
+		char field[32], buf[ID_BUFSZ];
+		struct loom_id id;
+		snprintf(field, sizeof field, "after[%u]", i);
+		if (v->type != MSGPACK_OBJECT_STR || v->via.str.size == 0 ||
+		    v->via.str.size >= sizeof buf ||
+		    memchr(v->via.str.ptr, '\0', v->via.str.size) != NULL)
+			return mpr_fail(e, field, "must be a job id such as \"job-3\"");
+		memcpy(buf, v->via.str.ptr, v->via.str.size);
+		buf[v->via.str.size] = '\0';
+		if (id_parse(buf, &id) < 0 || !id_is_job(&id))
+			return mpr_fail(e, field, "'%s' is not a job id", buf);
+		s->after[s->nafter++] = id.job;
+	}
+	return 0;
+}
+
+/* Scalars and fixed-size strings of a spec, which allocate nothing. */
+static int spec_scalars(const msgpack_object *o, struct job_spec *s, struct mpr_err *e)
+{
+	int64_t ntasks = 1, max_attempts = 0, priority = 0;
+
+	if (mpr_str(o, "name", false, s->name, sizeof s->name, e) < 0 ||
+	    mpr_str(o, "queue", false, s->queue, sizeof s->queue, e) < 0 ||
+	    mpr_str(o, "user", false, s->user, sizeof s->user, e) < 0 ||
+	    mpr_int(o, "ntasks", false, 1, PROTO_MAX_TASKS, &ntasks, e) < 0 ||
+	    mpr_res(o, "res", false, &s->res, e) < 0 ||
+	    mpr_int(o, "max_attempts", false, 0, 100, &max_attempts, e) < 0 ||
+	    mpr_int(o, "priority", false, -1000, 1000, &priority, e) < 0 ||
+	    after_decode(o, s, e) < 0)
+		return -1;
+	s->ntasks = (int32_t)ntasks;
+	s->max_attempts = (int32_t)max_attempts;
+	s->priority = (int32_t)priority;
+	return 0;
+}
+
+/* A job without a name is called after its command, as a shell would show it. */
+static void default_name(struct job_spec *s)
+{
+	if (s->name[0] != '\0')
+		return;
+	const char *base = strrchr(s->argv[0], '/');
+	base = base != NULL && base[1] != '\0' ? base + 1 : s->argv[0];
+	snprintf(s->name, sizeof s->name, "%s", base);
+}
+
+int msg_decode_job_submit(const msgpack_object *o, struct job_spec *s, struct mpr_err *e)
+{
+	struct job_spec *r = xcalloc(1, sizeof *r);
+	int ret = -1;
+
+	if (spec_scalars(o, r, e) < 0 || proto_argv(o, &r->argv, &r->nargv, e) < 0)
+		goto out;
+	if (proto_env(o, &r->env, &r->nenv, e) < 0 ||
+	    proto_path(o, "output_dir", &r->output_dir, e) < 0 ||
+	    proto_path(o, "workdir", &r->workdir, e) < 0) {
+		job_spec_free(r);
+		goto out;
+	}
+	default_name(r);
+	*s = *r;
+	ret = 0;
+out:
+	free(r);
+	return ret;
+}
+
+void job_spec_free(struct job_spec *s)
+{
+	mpr_strv_free(s->argv);
+	mpr_strv_free(s->env);
+	free(s->output_dir);
+	free(s->workdir);
+	s->argv = s->env = NULL;
+	s->output_dir = s->workdir = NULL;
+	s->nargv = s->nenv = 0;
+}
+
+static char **strv_copy(char *const *v, int n)
+{
+	char **c = xcalloc((size_t)n + 1, sizeof *c);
+	for (int i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	return c;
+}
+
+void job_spec_copy(struct job_spec *dst, const struct job_spec *src)
+{
+	*dst = *src;
+	dst->argv = strv_copy(src->argv, src->argv ? src->nargv : 0);
+	dst->env = strv_copy(src->env, src->env ? src->nenv : 0);
+	dst->output_dir = xstrdup(src->output_dir ? src->output_dir : "");
+	dst->workdir = xstrdup(src->workdir ? src->workdir : "");
+}
+
+void msg_encode_id_request(struct mpw *w, int type, uint64_t id, const struct msg_id_request *m)
+{
+	bool logs = type == MSG_LOGS_GET, kill = type == MSG_JOB_KILL;
+
+	mpw_msg(w, type, id, 1 + (logs ? 2 : 0) + (kill ? 1 : 0));
+	mpw_kid(w, "target", &m->id);
+	if (logs) {
+		mpw_kstr(w, "stream", m->stream[0] ? m->stream : "stdout");
+		mpw_kint(w, "max_bytes", m->max_bytes);
+	}
+	if (kill)
+		mpw_kstr(w, "reason", m->reason);
+}
+
+/* logs_get names a task (its latest attempt) or an attempt; the others name a job. */
+int msg_decode_id_request(const msgpack_object *o, struct msg_id_request *m, struct mpr_err *e)
+{
+	struct msg_id_request r = { .max_bytes = 65536 };
+	int64_t t = 0;
+
+	mpr_int(o, "t", false, INT64_MIN, INT64_MAX, &t, NULL);
+	if (mpr_id(o, "target", true, t == MSG_LOGS_GET ? NULL : "job", &r.id, e) < 0 ||
+	    proto_stream(o, "stream", r.stream, e) < 0 ||
+	    mpr_int(o, "max_bytes", false, 0, PROTO_MAX_LOG_BYTES, &r.max_bytes, e) < 0 ||
+	    mpr_str(o, "reason", false, r.reason, sizeof r.reason, e) < 0)
+		return -1;
+	if (t == MSG_LOGS_GET && id_is_job(&r.id))
+		return mpr_fail(e, "target", "must be a task or attempt id");
+	*m = r;
+	return 0;
+}
+
+void msg_encode_list_request(struct mpw *w, int type, uint64_t id,
+			     const struct msg_list_request *m)
+{
+	mpw_msg(w, type, id, 4);
+	mpw_kstr(w, "state", m->state);
+	mpw_kstr(w, "queue", m->queue);
+	mpw_kstr(w, "user", m->user);
+	mpw_kint(w, "limit", m->limit);
+}
+
+int msg_decode_list_request(const msgpack_object *o, struct msg_list_request *m,
+			    struct mpr_err *e)
+{
+	struct msg_list_request r = { 0 };
+
+	if (mpr_str(o, "state", false, r.state, sizeof r.state, e) < 0 ||
+	    mpr_str(o, "queue", false, r.queue, sizeof r.queue, e) < 0 ||
+	    mpr_str(o, "user", false, r.user, sizeof r.user, e) < 0 ||
+	    mpr_int(o, "limit", false, 0, INT64_MAX, &r.limit, e) < 0)
+		return -1;
+	*m = r;
+	return 0;
+}
