@@ -1,0 +1,324 @@
+/*
+ * rmcore: the resource manager's records (nodes, jobs, tasks, attempts), their state
+ * setters, the bookkeeping that follows an attempt's end, and the placement core. Nothing
+ * here touches a socket or reads a clock: the daemon (rmd) and the simulator drive it
+ * through struct cluster_ops, which supplies the time and carries launches, kills and
+ * commits to the nodes. The setters log one line per change; nothing else does I/O.
+ *
+ * Ownership: the cluster owns nodes and jobs; a job owns its tasks, a task its attempts.
+ * Nodes are never freed before the cluster (their names outlive connections).
+ */
+#ifndef LOOM_RM_CORE_H
+#define LOOM_RM_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+/* ---- states ----------------------------------------------------------------------- */
+
+enum node_state {
+	NODE_NEW,            /* record created, registration in progress */
+	NODE_RUNNING,        /* registered and heartbeating: takes work */
+	NODE_UNHEALTHY,      /* reachable but excluded from placement */
+	NODE_DRAINING,       /* finishing its attempts, takes no new work */
+	NODE_DECOMMISSIONED, /* removed from service by an administrator */
+	NODE_LOST,           /* heartbeats stopped for node_expiry */
+	NODE_STATE_MAX
+};
+
+enum job_state {
+	JOB_PENDING,   /* accepted, no attempt has run yet */
+	JOB_RUNNING,   /* at least one attempt has started */
+	JOB_SUCCEEDED, /* every task committed */
+	JOB_FAILED,    /* a task ran out of attempts, or a dependency failed */
+	JOB_KILLED,    /* killed on request */
+	JOB_STATE_MAX
+};
+
+enum task_state {
+	TASK_PENDING,    /* waiting for placement (first time or after a failure) */
+	TASK_RUNNING,    /* has a live attempt */
+	TASK_COMMITTING, /* one attempt exited 0 and is committing its output */
+	TASK_SUCCEEDED,  /* exactly one attempt committed */
+	TASK_FAILED,     /* attempts exhausted */
+	TASK_KILLED,     /* its job was killed or failed */
+	TASK_STATE_MAX
+};
+
+enum attempt_state {
+	ATT_STARTING,   /* launch sent, not yet reported running */
+	ATT_RUNNING,    /* the process runs */
+	ATT_COMMITTING, /* exited 0; told to commit, awaiting the result */
+	ATT_SUCCEEDED,  /* its output is the task's */
+	ATT_FAILED,     /* exited non-zero, signalled, failed to launch or to commit */
+	ATT_KILLED,     /* stopped by the resource manager (not counted as a failure) */
+	ATT_LOST,       /* its node was lost (not counted as a failure) */
+	ATT_STATE_MAX
+};
+
+extern const char *const node_state_names[NODE_STATE_MAX];
+extern const char *const job_state_names[JOB_STATE_MAX];
+extern const char *const task_state_names[TASK_STATE_MAX];
+extern const char *const attempt_state_names[ATT_STATE_MAX];
+
+/* ---- records ---------------------------------------------------------------------- */
+
+struct peer;
+struct rm_job;
+struct rm_task;
+
+struct rm_attempt {
+	struct loom_id id;
+	struct rm_job *job;
+	struct rm_task *task;
+	struct rm_node *node;
+	enum attempt_state state;
+	bool holds_res;   /* its resources are reserved on node */
+	bool kill_sent;   /* rmd asked the agent to stop it */
+	bool mark;        /* scratch: reported by its node on re-registration */
+	int exit_code;
+	int signal;
+	double progress;  /* -1 until the task reports */
+	int64_t start_us, end_us, rss_mb;
+	char *reason;     /* NULL = none */
+	char *log_tail;   /* NULL = none */
+	struct rm_attempt *node_prev, *node_next; /* the node's live attempts */
+};
+
+struct rm_task {
+	int32_t index;
+	enum task_state state;
+	int32_t nattempts;     /* attempts[i] has number i + 1 */
+	int32_t capattempts;
+	int32_t nlive;         /* attempts STARTING, RUNNING or COMMITTING */
+	int32_t nfailed;       /* attempts that count against max_attempts */
+	struct rm_attempt **attempts;
+	struct rm_attempt *committer; /* the attempt told to commit, if any */
+	char *reason;
+};
+
+struct rm_job {
+	uint64_t id;
+	struct job_spec spec;  /* max_attempts already defaulted */
+	enum job_state state;
+	char *reason;
+	int64_t submit_us, start_us, end_us;
+	struct rm_task *tasks; /* spec.ntasks of them */
+	int32_t cursor;        /* tasks [cursor, ntasks) were never placed */
+	int32_t *requeue;      /* [rq_head, nrequeue): sorted indexes of tasks waiting again */
+	size_t rq_head, nrequeue, caprequeue;
+	int32_t ntask_state[TASK_STATE_MAX];
+	int32_t nlive;         /* live attempts */
+	bool queued;           /* on the cluster's pending queue */
+	struct rm_job *q_prev, *q_next;
+};
+
+struct rm_node {
+	char *name;
+	char *host;
+	enum node_state state;
+	char *reason;
+	struct res capacity;
+	struct res used;          /* reserved by placements */
+	struct res reported_used; /* as the agent last said */
+	int64_t mem_used_mb;
+	double load1;
+	int64_t hb_seq;
+	char **labels;            /* NULL-terminated */
+	int nlabels;
+	struct peer *peer;        /* NULL while disconnected: not schedulable */
+	int64_t last_seen_ms;     /* monotonic, of the last registration or heartbeat */
+	int64_t registered_us;
+	int32_t nlive;
+	struct rm_attempt *live_head;
+};
+
+/* What the core needs from its driver: the time and the way to the nodes. */
+struct cluster_ops {
+	int64_t (*now_us)(void *arg); /* wall clock, microseconds */
+	void (*launch)(void *arg, struct rm_attempt *a);
+	void (*kill)(void *arg, struct rm_attempt *a, const char *reason);
+	void (*commit)(void *arg, struct rm_attempt *a, bool commit);
+	void (*schedule)(void *arg);  /* capacity or work changed: run a placement pass soon */
+};
+
+struct cluster {
+	const struct cluster_ops *ops;
+	void *arg;
+	int32_t default_max_attempts;
+	size_t completed_kept;
+	struct rm_node **nodes;
+	size_t nnodes, capnodes;
+	struct rm_job **jobs;    /* by id; NULL once dropped */
+	uint8_t *gone;           /* final state + 1 of dropped jobs, by id */
+	uint64_t next_job;       /* the next id to assign (from 1) */
+	size_t capjobs;
+	struct rm_job *q_head, *q_tail; /* jobs with tasks to place, in FIFO order */
+	uint64_t *finished;      /* ring of finished job ids, oldest first */
+	size_t fin_head, fin_n, fin_cap;
+	int32_t njob_state[JOB_STATE_MAX];
+	uint32_t rr;             /* placement rotation over nodes */
+};
+
+/* ---- cluster.c -------------------------------------------------------------------- */
+
+void cluster_init(struct cluster *cl, const struct cluster_ops *ops, void *arg);
+void cluster_free(struct cluster *cl);
+int64_t cluster_now(const struct cluster *cl);
+/* Adds a job with the next id; the spec is copied. */
+struct rm_job *cluster_add_job(struct cluster *cl, const struct job_spec *spec);
+struct rm_job *cluster_job(const struct cluster *cl, uint64_t id);
+/* The attempt named by id, or NULL. */
+struct rm_attempt *cluster_attempt(const struct cluster *cl, const struct loom_id *id);
+/* Drops the oldest finished jobs beyond completed_kept (those with no live attempts). */
+void cluster_trim(struct cluster *cl);
+/* The state of job id, also for dropped jobs; -1 when the id was never assigned. */
+int cluster_job_state(const struct cluster *cl, uint64_t id);
+
+/* ---- node.c ----------------------------------------------------------------------- */
+
+bool node_transition_legal(enum node_state from, enum node_state to);
+/* The one setter: asserts legality, logs "old -> new" with caller and reason. Returns -1
+ * (state unchanged) for an illegal transition in builds without assertions. */
+#define node_set_state(n, s, reason) node_set_state_(n, s, reason, __func__)
+int node_set_state_(struct rm_node *n, enum node_state s, const char *reason,
+		    const char *caller);
+struct rm_node *cluster_find_node(const struct cluster *cl, const char *name);
+/* A new record in state NEW. */
+struct rm_node *cluster_add_node(struct cluster *cl, const char *name);
+bool node_schedulable(const struct rm_node *n);
+/* True for states that count as members (not LOST, not DECOMMISSIONED). */
+bool node_member(const struct rm_node *n);
+void node_link_attempt(struct rm_node *n, struct rm_attempt *a);
+void node_unlink_attempt(struct rm_node *n, struct rm_attempt *a);
+/* Marks n LOST: its live attempts become LOST and their tasks wait again. */
+void node_lost(struct cluster *cl, struct rm_node *n, const char *reason);
+void node_free(struct rm_node *n);
+
+/* ---- job.c ------------------------------------------------------------------------ */
+
+bool job_transition_legal(enum job_state from, enum job_state to);
+#define job_set_state(cl, j, s, reason) job_set_state_(cl, j, s, reason, __func__)
+int job_set_state_(struct cluster *cl, struct rm_job *j, enum job_state s, const char *reason,
+		   const char *caller);
+bool job_finished(const struct rm_job *j);
+/* Checks a spec against the cluster; fills field and msg and returns -1 when refused. */
+int job_validate(const struct cluster *cl, const struct job_spec *s, char *field,
+		 size_t fieldlen, char *msg, size_t msglen);
+/* Ends j as FAILED or KILLED: kills its live attempts, its other tasks become KILLED. */
+void job_end(struct cluster *cl, struct rm_job *j, enum job_state s, const char *reason);
+/* Called when a task succeeded: the job succeeds with its last task. */
+void job_task_succeeded(struct cluster *cl, struct rm_job *j);
+/* Sets a job's reason without a state change (e.g. "waiting for nodes to register"). */
+void job_set_reason(struct rm_job *j, const char *reason);
+/* Mean over tasks: 1 for done, the live attempt's progress if running, else 0. */
+double job_progress(const struct rm_job *j);
+void job_queue_add(struct cluster *cl, struct rm_job *j);
+void job_queue_remove(struct cluster *cl, struct rm_job *j);
+bool job_has_unplaced(const struct rm_job *j);
+
+enum dep_status { DEPS_READY, DEPS_WAIT, DEPS_FAILED };
+/* Whether j's "after" jobs all succeeded; on DEPS_FAILED *bad names the failed one. */
+enum dep_status job_deps(const struct cluster *cl, const struct rm_job *j, uint64_t *bad);
+void job_free(struct rm_job *j);
+
+/* ---- task.c ----------------------------------------------------------------------- */
+
+bool task_transition_legal(enum task_state from, enum task_state to);
+#define task_set_state(j, t, s, reason) task_set_state_(j, t, s, reason, __func__)
+int task_set_state_(struct rm_job *j, struct rm_task *t, enum task_state s, const char *reason,
+		    const char *caller);
+bool task_finished(const struct rm_task *t);
+/* Puts a task back to wait for placement (sorted by index) and queues its job. */
+void task_requeue(struct cluster *cl, struct rm_job *j, struct rm_task *t, const char *reason);
+/* True while the task may try again: counted failures < max_attempts. */
+bool task_may_retry(const struct rm_task *t, int32_t max_attempts);
+/* True when the attempt's failure counts against max_attempts. */
+bool attempt_counts_as_failure(const struct rm_attempt *a);
+/* The newest attempt, or NULL. */
+struct rm_attempt *task_last_attempt(const struct rm_task *t);
+/* True when an attempt of t failed on node n (placement prefers other nodes then). */
+bool task_failed_on(const struct rm_task *t, const struct rm_node *n);
+
+/* ---- attempt.c -------------------------------------------------------------------- */
+
+bool attempt_transition_legal(enum attempt_state from, enum attempt_state to);
+#define attempt_set_state(a, s, reason) attempt_set_state_(a, s, reason, __func__)
+int attempt_set_state_(struct rm_attempt *a, enum attempt_state s, const char *reason,
+		       const char *caller);
+bool attempt_live(const struct rm_attempt *a);
+/* Creates the next attempt of task t on node n (STARTING, resources reserved). */
+struct rm_attempt *attempt_start(struct cluster *cl, struct rm_job *j, struct rm_task *t,
+				 struct rm_node *n);
+/* Stops an attempt: asks its node to kill it (once) and remembers why. */
+void attempt_kill(struct cluster *cl, struct rm_attempt *a, const char *reason);
+/* Kills the live attempts of t except keep. */
+void task_kill_others(struct cluster *cl, struct rm_task *t, struct rm_attempt *keep,
+		      const char *reason);
+void attempt_free(struct rm_attempt *a);
+
+/* What rmd tells an attempt that exited 0 (the pure half of the decision). */
+enum exit_decision { EXIT_COMMIT, EXIT_DISCARD };
+enum exit_decision attempt_exit_decision(const struct rm_task *t, const struct rm_attempt *a);
+/* A human reason for a report: "exit code 3", "killed by signal 9", or the agent's. */
+void attempt_report_reason(const struct attempt_report *r, char *buf, size_t len);
+
+/* ---- outcome.c: what follows an agent's report ------------------------------------ */
+
+/* Applies a report (from attempt_status or a re-registration) to a live attempt. */
+void outcome_report(struct cluster *cl, struct rm_attempt *a, const struct attempt_report *r);
+/* Applies attempt_committed. */
+void outcome_committed(struct cluster *cl, struct rm_attempt *a, bool commit, bool ok,
+		       const char *reason);
+/* The attempt ended as s (FAILED, KILLED, LOST): release, then retry or fail its task. */
+void outcome_ended(struct cluster *cl, struct rm_attempt *a, enum attempt_state s,
+		   const char *reason);
+
+/* ---- sched.c: FIFO placement, no I/O ---------------------------------------------- */
+
+struct placement {
+	struct rm_job *job;
+	int32_t task;
+	struct rm_node *node;
+};
+
+/* A schedulable node as one pass sees it. */
+struct sched_node {
+	struct rm_node *node;
+	struct res free;
+};
+
+struct sched_result {
+	struct sched_node *nodes;   /* scratch, kept between passes */
+	size_t nnodes, capnodes;
+	size_t *cand;               /* scratch: indexes into nodes that fit a job */
+	size_t capcand;
+	struct placement *pl;
+	size_t npl, cappl;
+	struct rm_job **dep_failed; /* jobs to fail: a dependency failed */
+	uint64_t *dep_bad;          /* ... and which one */
+	size_t ndep, capdep;
+};
+
+/*
+ * One pass: walks the pending queue in (priority desc, job id, task index) order and
+ * places what fits, without changing the cluster except cl->rr (the rotation). Tasks
+ * of jobs whose dependencies are not done are skipped.
+ */
+void sched_pass(struct cluster *cl, struct sched_result *out);
+
+/* A placement policy. FIFO is the only one yet; fair share and DRF fill the same slot. */
+struct sched_policy {
+	const char *name;
+	void (*pass)(struct cluster *cl, struct sched_result *out);
+};
+extern const struct sched_policy sched_fifo;
+void sched_result_reset(struct sched_result *r);
+void sched_result_free(struct sched_result *r);
+/* Carries out a pass's result: attempts started, dependents failed. */
+void cluster_apply(struct cluster *cl, const struct sched_result *r);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * Node records: one per node name, kept for the life of the daemon, with the one state
+ * setter and the loss of a node (its attempts become LOST and their tasks wait again).
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+#include "log.h"
+#include "xmalloc.h"
+
+const char *const node_state_names[NODE_STATE_MAX] = {
+	[NODE_NEW] = "NEW",
+	[NODE_RUNNING] = "RUNNING",
+	[NODE_UNHEALTHY] = "UNHEALTHY",
+	[NODE_DRAINING] = "DRAINING",
+	[NODE_DECOMMISSIONED] = "DECOMMISSIONED",
+	[NODE_LOST] = "LOST",
+};
+
+/* legal[from] is the bit set of states reachable from it. */
+#define B(s) (1u << (s))
+static const unsigned node_legal[NODE_STATE_MAX] = {
+	[NODE_NEW] = B(NODE_RUNNING) | B(NODE_LOST),
+	[NODE_RUNNING] = B(NODE_UNHEALTHY) | B(NODE_DRAINING) | B(NODE_DECOMMISSIONED) |
+			 B(NODE_LOST),
+	[NODE_UNHEALTHY] = B(NODE_RUNNING) | B(NODE_DRAINING) | B(NODE_DECOMMISSIONED) |
+			   B(NODE_LOST),
+	[NODE_DRAINING] = B(NODE_RUNNING) | B(NODE_DECOMMISSIONED) | B(NODE_LOST),
+	[NODE_DECOMMISSIONED] = 0,
+	[NODE_LOST] = B(NODE_RUNNING) | B(NODE_DECOMMISSIONED),
+};
+#undef B
+
+bool node_transition_legal(enum node_state from, enum node_state to)
+{
+	if ((unsigned)from >= NODE_STATE_MAX || (unsigned)to >= NODE_STATE_MAX)
+		return false;
+	return (node_legal[from] & (1u << to)) != 0;
+}
+
+int node_set_state_(struct rm_node *n, enum node_state s, const char *reason,
+		    const char *caller)
+{
+	if (!node_transition_legal(n->state, s)) {
+		log_error("node", "%s: illegal transition of %s: %s -> %s (%s)", caller, n->name,
+			  node_state_names[n->state], node_state_names[s], reason);
+		assert(!"illegal node state transition");
+		return -1;
+	}
+	log_info("node", "%s: %s %s -> %s: %s", caller, n->name, node_state_names[n->state],
+		 node_state_names[s], reason);
+	n->state = s;
+	free(n->reason);
+	n->reason = xstrdup(reason);
+	return 0;
+}
+
+struct rm_node *cluster_find_node(const struct cluster *cl, const char *name)
+{
+	for (size_t i = 0; i < cl->nnodes; i++)
+		if (strcmp(cl->nodes[i]->name, name) == 0)
+			return cl->nodes[i];
+	return NULL;
+}
+
+struct rm_node *cluster_add_node(struct cluster *cl, const char *name)
+{
+	struct rm_node *n = xcalloc(1, sizeof(*n));
+
+	n->name = xstrdup(name);
+	n->host = xstrdup("");
+	n->reason = xstrdup("registering");
+	n->state = NODE_NEW;
+	n->labels = xcalloc(1, sizeof(*n->labels));
+	cl->nodes = xgrow(cl->nodes, &cl->capnodes, cl->nnodes + 1, sizeof(*cl->nodes));
+	cl->nodes[cl->nnodes++] = n;
+	return n;
+}
+
+bool node_schedulable(const struct rm_node *n)
+{
+	return n->state == NODE_RUNNING && n->peer != NULL;
+}
+
+bool node_member(const struct rm_node *n)
+{
+	return n->state != NODE_LOST && n->state != NODE_DECOMMISSIONED;
+}
+
+void node_link_attempt(struct rm_node *n, struct rm_attempt *a)
+{
+	a->node_prev = NULL;
+	a->node_next = n->live_head;
+	if (n->live_head != NULL)
+		n->live_head->node_prev = a;
+	n->live_head = a;
+	n->nlive++;
+}
+
+void node_unlink_attempt(struct rm_node *n, struct rm_attempt *a)
+{
+	if (a->node_prev != NULL)
+		a->node_prev->node_next = a->node_next;
+	else if (n->live_head == a)
+		n->live_head = a->node_next;
+	else
+		return; /* not linked */
+	if (a->node_next != NULL)
+		a->node_next->node_prev = a->node_prev;
+	a->node_prev = a->node_next = NULL;
+	n->nlive--;
+}
+
+void node_lost(struct cluster *cl, struct rm_node *n, const char *reason)
+{
+	char why[PROTO_REASON_MAX];
+
+	if (node_set_state(n, NODE_LOST, reason) < 0)
+		return;
+	snprintf(why, sizeof(why), "node %s lost: %s", n->name, reason);
+	while (n->live_head != NULL)
+		outcome_ended(cl, n->live_head, ATT_LOST, why);
+	cl->ops->schedule(cl->arg);
+}
+
+void node_free(struct rm_node *n)
+{
+	if (n == NULL)
+		return;
+	free(n->name);
+	free(n->host);
+	free(n->reason);
+	mpr_strv_free(n->labels);
+	free(n);
+}

@@ -1,0 +1,106 @@
+/*
+ * Views: jobs, tasks, attempts and nodes as query replies carry them. The field names
+ * and their meaning are documented in docs/PROTOCOL.md ("Views returned by queries");
+ * a change here is a change there.
+ */
+#include "rm.h"
+
+#define JOB_FIELDS 18
+#define JOB_INFO_FIELDS 6
+#define TASK_FIELDS 4
+#define ATTEMPT_FIELDS 10
+#define NODE_FIELDS 10
+
+static const char *str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+static void view_attempt(struct mpw *w, const struct rm_attempt *a)
+{
+	mpw_map(w, ATTEMPT_FIELDS);
+	mpw_kid(w, "id", &a->id);
+	mpw_kstr(w, "node", a->node->name);
+	mpw_kstr(w, "state", attempt_state_names[a->state]);
+	mpw_kint(w, "exit_code", a->exit_code);
+	mpw_kint(w, "signal", a->signal);
+	mpw_kstr(w, "reason", str(a->reason));
+	mpw_kdouble(w, "progress", a->progress < 0 ? 0 : a->progress);
+	mpw_kint(w, "start_us", a->start_us);
+	mpw_kint(w, "end_us", a->end_us);
+	mpw_kstr(w, "log_tail", str(a->log_tail));
+}
+
+static void view_task(struct mpw *w, const struct rm_task *t)
+{
+	mpw_map(w, TASK_FIELDS);
+	mpw_kint(w, "index", t->index);
+	mpw_kstr(w, "state", task_state_names[t->state]);
+	mpw_kstr(w, "reason", str(t->reason));
+	mpw_key(w, "attempts");
+	mpw_array(w, (uint32_t)t->nattempts);
+	for (int32_t i = 0; i < t->nattempts; i++)
+		view_attempt(w, t->attempts[i]);
+}
+
+/* The fields only job_info has. */
+static void view_job_more(struct mpw *w, const struct rm_job *j)
+{
+	mpw_kstrv(w, "argv", j->spec.argv, j->spec.nargv);
+	mpw_kstrv(w, "env", j->spec.env, j->spec.nenv);
+	mpw_kint(w, "max_attempts", j->spec.max_attempts);
+	mpw_kstr(w, "output_dir", str(j->spec.output_dir));
+	mpw_kstr(w, "workdir", str(j->spec.workdir));
+	mpw_key(w, "tasks");
+	mpw_array(w, (uint32_t)j->spec.ntasks);
+	for (int32_t i = 0; i < j->spec.ntasks; i++)
+		view_task(w, &j->tasks[i]);
+}
+
+void view_job(struct mpw *w, const struct rm_job *j, bool full)
+{
+	const int32_t *n = j->ntask_state;
+	struct loom_id id = id_job(j->id);
+
+	mpw_map(w, JOB_FIELDS + (full ? JOB_INFO_FIELDS : 0));
+	mpw_kid(w, "id", &id);
+	mpw_kstr(w, "name", j->spec.name);
+	mpw_kstr(w, "queue", j->spec.queue[0] ? j->spec.queue : "default");
+	mpw_kstr(w, "user", j->spec.user);
+	mpw_kstr(w, "state", job_state_names[j->state]);
+	mpw_kstr(w, "reason", str(j->reason));
+	mpw_kint(w, "ntasks", j->spec.ntasks);
+	mpw_kint(w, "tasks_done", n[TASK_SUCCEEDED]);
+	mpw_kint(w, "tasks_running", n[TASK_RUNNING] + n[TASK_COMMITTING]);
+	mpw_kint(w, "tasks_pending", n[TASK_PENDING]);
+	mpw_kint(w, "tasks_failed", n[TASK_FAILED]);
+	mpw_kdouble(w, "progress", job_progress(j));
+	mpw_kint(w, "submit_us", j->submit_us);
+	mpw_kint(w, "start_us", j->start_us);
+	mpw_kint(w, "end_us", j->end_us);
+	mpw_kres(w, "res", &j->spec.res);
+	mpw_kint(w, "priority", j->spec.priority);
+	mpw_key(w, "after");
+	mpw_array(w, (uint32_t)j->spec.nafter);
+	for (int i = 0; i < j->spec.nafter; i++) {
+		struct loom_id dep = id_job(j->spec.after[i]);
+		mpw_id(w, &dep);
+	}
+	if (full)
+		view_job_more(w, j);
+}
+
+void view_node(struct mpw *w, const struct rm_node *n, int64_t now_ms)
+{
+	mpw_map(w, NODE_FIELDS);
+	mpw_kstr(w, "name", n->name);
+	mpw_kstr(w, "host", str(n->host));
+	mpw_kstr(w, "state", node_state_names[n->state]);
+	mpw_kstr(w, "reason", str(n->reason));
+	mpw_kres(w, "capacity", &n->capacity);
+	mpw_kres(w, "used", &n->used);
+	mpw_kstrv(w, "labels", n->labels, n->nlabels);
+	mpw_kint(w, "attempts", n->nlive);
+	mpw_kint(w, "heartbeat_age_ms", now_ms - n->last_seen_ms);
+	mpw_kint(w, "registered_us", n->registered_us);
+}
