@@ -113,7 +113,9 @@ struct rm_attempt *attempt_start(struct cluster *cl, struct rm_job *j, struct rm
 	t->attempts[t->nattempts++] = a;
 	t->nlive++;
 	j->nlive++;
-	task_set_state(j, t, TASK_RUNNING, "placed");
+	/* A second live attempt (a speculative copy) finds its task running already. */
+	if (t->state != TASK_RUNNING)
+		task_set_state(j, t, TASK_RUNNING, "placed");
 	cl->ops->launch(cl->arg, a);
 	return a;
 }
