@@ -201,7 +201,7 @@ char **env_merge(char *const *base, char *const *const *layers, int nlayers);
 bool attempt_id_valid(const char *s);
 /* <attempts_dir>/<id>[/<leaf>], or NULL when id is not a valid attempt id. */
 char *attempt_path(const char *attempts_dir, const char *id, const char *leaf);
-/* <output_dir>/_attempts/<id> or <attempt dir>/output when output_dir is "". */
+/* <output_dir>/_attempts/<id>, or the attempt directory itself when output_dir is "". */
 char *attempt_output_path(const char *output_dir, const char *attempt_dir, const char *id);
 /* mkdir -p; returns -1 with errno set. */
 int mkdir_p(const char *path, mode_t mode);

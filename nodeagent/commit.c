@@ -141,7 +141,8 @@ static void commit_start(struct attempt *a, uint64_t reqid, bool reply_wanted, b
 	j->reply = reply_wanted;
 	j->commit = commit;
 	j->id = a->id;
-	j->src = xstrdup(a->out_path != NULL ? a->out_path : "");
+	/* Without an output_dir the output is the attempt directory, kept for its logs. */
+	j->src = xstrdup(a->out_path != NULL && a->output_dir[0] != '\0' ? a->out_path : "");
 	if (commit)
 		j->dst = commit_part_path(a->output_dir, a->id.task);
 	attempt_set_state(a, AS_COMMITTING, commit ? "commit" : "discard");

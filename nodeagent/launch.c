@@ -72,7 +72,7 @@ static int prepare(struct attempt *a, struct launch_fds *f, char *reason, size_t
 		snprintf(reason, len, "cannot create '%s': %s", a->dir, strerror(errno));
 		return -1;
 	}
-	if (mkdir_leaf(a->out_path, 0755) < 0) {
+	if (strcmp(a->out_path, a->dir) != 0 && mkdir_leaf(a->out_path, 0755) < 0) {
 		snprintf(reason, len, "cannot create '%s': %s", a->out_path, strerror(errno));
 		return -1;
 	}

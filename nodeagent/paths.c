@@ -1,7 +1,7 @@
 /*
  * Where an attempt's files live: <work_dir>/attempts/<attempt id>/ holds its stdout and
  * stderr (and is its working directory by default); its output goes to
- * <output_dir>/_attempts/<attempt id>/, or <attempt dir>/output without an output_dir.
+ * <output_dir>/_attempts/<attempt id>/, or stays in the attempt directory without one.
  * Ids reach paths only in canonical form, so "../" can never appear in one.
  */
 #include <errno.h>
@@ -32,8 +32,10 @@ char *attempt_path(const char *attempts_dir, const char *id, const char *leaf)
 
 char *attempt_output_path(const char *output_dir, const char *attempt_dir, const char *id)
 {
+	/* No shared output: the attempt's own directory is its output, which saves a mkdir
+	 * per launch (file creation is most of an agent's cost for short tasks). */
 	if (output_dir == NULL || output_dir[0] == '\0')
-		return xasprintf("%s/output", attempt_dir);
+		return xstrdup(attempt_dir);
 	size_t n = strlen(output_dir);
 	while (n > 1 && output_dir[n - 1] == '/')
 		n--;

@@ -42,7 +42,7 @@ static void test_output_paths(void **state)
 	assert_string_equal(p, "/data/out/_attempts/job-1.t3.a1");
 	free(p);
 	p = attempt_output_path("", "/w/attempts/job-1.t3.a1", "job-1.t3.a1");
-	assert_string_equal(p, "/w/attempts/job-1.t3.a1/output");
+	assert_string_equal(p, "/w/attempts/job-1.t3.a1");
 	free(p);
 	p = commit_part_path("/data/out/", 3);
 	assert_string_equal(p, "/data/out/part-00003");
