@@ -154,7 +154,7 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_jobs_entry, cmd_job_entry, cmd_kill_entry,
-	cmd_nodes_entry, cmd_logs_entry, cmd_status_entry, cmd_help_entry;
+	cmd_nodes_entry, cmd_logs_entry, cmd_wait_entry, cmd_status_entry, cmd_help_entry;
 extern const struct cmd_entry *const cmd_table[];
 
 const struct cmd_entry *cmd_find(const char *name);
@@ -167,6 +167,8 @@ void cmd_usage(const struct cmd_entry *e, FILE *out);
 void rmctl_usage(FILE *out);
 /* One request, with errors reported to the user; returns EXIT_OK, EXIT_FAIL or
  * EXIT_NOCONN. reply must be destroyed in every case. */
+/* Connects on first use; EXIT_OK or EXIT_NOCONN (the reason is printed). */
+int rmctl_connect(struct rmctl *ctx);
 int rmctl_call(struct rmctl *ctx, int type, loom_build_fn build, const void *arg,
 	       msgpack_unpacked *reply);
 /* The payload of a REPLY: the view under key, or NULL with a message. */

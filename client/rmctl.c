@@ -13,7 +13,7 @@
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_jobs_entry, &cmd_job_entry,    &cmd_kill_entry, &cmd_nodes_entry,
-	&cmd_logs_entry, &cmd_status_entry, &cmd_help_entry, NULL,
+	&cmd_logs_entry, &cmd_wait_entry,   &cmd_status_entry, &cmd_help_entry, NULL,
 };
 
 static const char global_usage[] =
@@ -80,6 +80,19 @@ int cmd_parse(const struct cmd_entry *e, int argc, char **argv, struct cmd_args 
 	return 0;
 }
 
+int rmctl_connect(struct rmctl *ctx)
+{
+	char err[1024];
+
+	if (ctx->conn != NULL)
+		return EXIT_OK;
+	ctx->conn = loom_connect_blocking(ctx->addr, "rmctl", err, sizeof err);
+	if (ctx->conn != NULL)
+		return EXIT_OK;
+	fprintf(stderr, "rmctl: %s\n", err);
+	return EXIT_NOCONN;
+}
+
 int rmctl_call(struct rmctl *ctx, int type, loom_build_fn build, const void *arg,
 	       msgpack_unpacked *reply)
 {
@@ -87,13 +100,8 @@ int rmctl_call(struct rmctl *ctx, int type, loom_build_fn build, const void *arg
 	char err[1024];
 
 	msgpack_unpacked_init(reply);
-	if (ctx->conn == NULL) {
-		ctx->conn = loom_connect_blocking(ctx->addr, "rmctl", err, sizeof err);
-		if (ctx->conn == NULL) {
-			fprintf(stderr, "rmctl: %s\n", err);
-			return EXIT_NOCONN;
-		}
-	}
+	if (rmctl_connect(ctx) != EXIT_OK)
+		return EXIT_NOCONN;
 	msgpack_unpacked_destroy(reply); /* loom_call initializes it again */
 	int st = loom_call(ctx->conn, type, build, arg, reply, &e);
 	if (st == LOOM_OK)

@@ -8,7 +8,8 @@ cluster_start --agents 3
 # Fails on its first attempt only.
 flaky=$(rmsubmit --max-attempts 3 --mem 32M \
 	--wrap 'echo "attempt $LOOM_ATTEMPT" >&2; [ "$LOOM_ATTEMPT" -ge 2 ]')
-wait_until 30 "flaky job to finish" job_is "$flaky" SUCCEEDED
+rmctl wait "$flaky" 2>/dev/null || fail "rmctl wait on the flaky job did not exit 0"
+assert_eq "$(job_state "$flaky")" SUCCEEDED "flaky job state"
 attempts=$(job_json "$flaky" | jq '.job.tasks[0].attempts | length')
 assert_eq "$attempts" 2 "attempts of the flaky task"
 first=$(job_json "$flaky" | jq -r '.job.tasks[0].attempts[0].state')
@@ -27,4 +28,6 @@ assert_contains "$reason" "disk on fire at sector 7" "job reason"
 nodes=$(job_json "$bad" | jq -r '[.job.tasks[0].attempts[].node] | unique | length')
 assert_eq "$nodes" 2 "distinct nodes tried"
 assert_contains "$(cat "$T/wait.err")" "FAILED" "rmsubmit --wait output"
+rc=0; rmctl wait "$bad" 2>/dev/null || rc=$?
+assert_eq "$rc" 1 "rmctl wait exit status for a failed job"
 pass

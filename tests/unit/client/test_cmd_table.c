@@ -38,7 +38,7 @@ static void test_entries_complete(void **state)
 		for (const struct cmd_entry *const *o = e + 1; *o != NULL; o++)
 			assert_string_not_equal((*e)->name, (*o)->name);
 	}
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 8);
 }
 
 static void test_parse_options(void **state)
