@@ -1,0 +1,185 @@
+/*
+ * rmtop's model: rmd's views parsed into fixed-size records, so drawing and sorting
+ * 10,000 jobs touches plain structs, not msgpack. Fields rmd does not send stay empty
+ * (rmd may be older or newer than rmtop).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "rmtop.h"
+#include "xmalloc.h"
+
+void model_init(struct top_model *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->events = xcalloc(TOP_EVENTS_KEPT, sizeof(*m->events));
+}
+
+void model_free(struct top_model *m)
+{
+	free(m->queues);
+	free(m->jobs);
+	free(m->nodes);
+	free(m->events);
+	memset(m, 0, sizeof(*m));
+}
+
+/* A string field into a fixed buffer ("" when missing; view_str's "-" is not wanted). */
+static void str(const msgpack_object *o, const char *key, char *buf, size_t len)
+{
+	view_str(o, key, buf, len);
+	if (strcmp(buf, "-") == 0)
+		buf[0] = '\0';
+}
+
+static int64_t num(const msgpack_object *o, const char *key)
+{
+	int64_t v = 0;
+
+	view_int(o, key, &v);
+	return v;
+}
+
+static void parse_job(const msgpack_object *o, struct top_job *j)
+{
+	memset(j, 0, sizeof(*j));
+	str(o, "id", j->id, sizeof(j->id));
+	str(o, "name", j->name, sizeof(j->name));
+	str(o, "queue", j->queue, sizeof(j->queue));
+	str(o, "user", j->user, sizeof(j->user));
+	str(o, "state", j->state, sizeof(j->state));
+	str(o, "reason", j->reason, sizeof(j->reason));
+	j->ntasks = num(o, "ntasks");
+	j->done = num(o, "tasks_done");
+	j->running = num(o, "tasks_running");
+	j->pending = num(o, "tasks_pending");
+	j->failed = num(o, "tasks_failed");
+	view_double(o, "progress", &j->progress);
+	j->submit_us = num(o, "submit_us");
+	j->start_us = num(o, "start_us");
+	j->end_us = num(o, "end_us");
+	view_res(o, "res", &j->res);
+}
+
+static void parse_node(const msgpack_object *o, struct top_node *n)
+{
+	memset(n, 0, sizeof(*n));
+	str(o, "name", n->name, sizeof(n->name));
+	str(o, "host", n->host, sizeof(n->host));
+	str(o, "state", n->state, sizeof(n->state));
+	str(o, "reason", n->reason, sizeof(n->reason));
+	view_strlist(o, "labels", ",", n->labels, sizeof(n->labels));
+	view_res(o, "capacity", &n->cap);
+	view_res(o, "used", &n->used);
+	n->attempts = num(o, "attempts");
+	n->hb_age_ms = num(o, "heartbeat_age_ms");
+}
+
+static void parse_queue(const msgpack_object *o, struct top_queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	str(o, "name", q->name, sizeof(q->name));
+	str(o, "policy", q->policy, sizeof(q->policy));
+	view_double(o, "guarantee", &q->guarantee);
+	view_double(o, "maximum", &q->maximum);
+	view_res(o, "used", &q->used);
+	view_res(o, "demand", &q->demand);
+	q->jobs_running = num(o, "jobs_running");
+	q->jobs_pending = num(o, "jobs_pending");
+	q->tasks_running = num(o, "tasks_running");
+	q->tasks_pending = num(o, "tasks_pending");
+	q->users = num(o, "users");
+}
+
+/* Parses the array under key into a fresh records array of elem size. */
+static void *parse_list(const msgpack_object *reply, const char *key, size_t elem, size_t *n,
+			void (*parse)(const msgpack_object *, void *))
+{
+	const msgpack_object_array *a = view_array(reply, key);
+	char *out;
+
+	*n = a != NULL ? a->size : 0;
+	out = xcalloc(*n + 1, elem);
+	for (size_t i = 0; i < *n; i++)
+		parse(&a->ptr[i], out + i * elem);
+	return out;
+}
+
+static void parse_job_v(const msgpack_object *o, void *p) { parse_job(o, p); }
+static void parse_node_v(const msgpack_object *o, void *p) { parse_node(o, p); }
+static void parse_queue_v(const msgpack_object *o, void *p) { parse_queue(o, p); }
+
+void model_set_cluster(struct top_model *m, const msgpack_object *reply)
+{
+	struct top_summary *s = &m->sum;
+	const msgpack_object *ns = view_map(reply, "nodes_by_state");
+
+	memset(s, 0, sizeof(*s));
+	s->have = true;
+	view_res(reply, "capacity", &s->cap);
+	view_res(reply, "used", &s->used);
+	view_res(reply, "demand", &s->demand);
+	s->jobs_running = num(reply, "jobs_running");
+	s->jobs_pending = num(reply, "jobs_pending");
+	s->tasks_pending = num(reply, "tasks_pending");
+	s->nodes = num(reply, "nodes");
+	for (uint32_t i = 0; ns != NULL && i < ns->via.map.size && i < TOP_STATES; i++) {
+		const msgpack_object_kv *kv = &ns->via.map.ptr[i];
+		if (kv->key.type != MSGPACK_OBJECT_STR ||
+		    kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			continue;
+		snprintf(s->node_state[s->nnode_states], 16, "%.*s", (int)kv->key.via.str.size,
+			 kv->key.via.str.ptr);
+		s->node_count[s->nnode_states++] = (int64_t)kv->val.via.u64;
+	}
+	free(m->queues);
+	m->queues = parse_list(reply, "queues", sizeof(*m->queues), &m->nqueues, parse_queue_v);
+	m->gen++;
+}
+
+void model_set_jobs(struct top_model *m, const msgpack_object *reply)
+{
+	free(m->jobs);
+	m->jobs = parse_list(reply, "jobs", sizeof(*m->jobs), &m->njobs, parse_job_v);
+	m->gen++;
+}
+
+void model_set_nodes(struct top_model *m, const msgpack_object *reply)
+{
+	free(m->nodes);
+	m->nodes = parse_list(reply, "nodes", sizeof(*m->nodes), &m->nnodes, parse_node_v);
+	m->gen++;
+}
+
+void model_add_event(struct top_model *m, const struct msg_event *ev)
+{
+	m->events[(m->ev_head + m->nevents) % TOP_EVENTS_KEPT] = *ev;
+	if (m->nevents < TOP_EVENTS_KEPT)
+		m->nevents++;
+	else
+		m->ev_head = (m->ev_head + 1) % TOP_EVENTS_KEPT;
+	m->gen++;
+}
+
+const struct msg_event *model_event(const struct top_model *m, size_t i)
+{
+	return &m->events[(m->ev_head + i) % TOP_EVENTS_KEPT];
+}
+
+int64_t model_node_count(const struct top_model *m, const char *state)
+{
+	for (int i = 0; i < m->sum.nnode_states; i++)
+		if (strcmp(m->sum.node_state[i], state) == 0)
+			return m->sum.node_count[i];
+	return 0;
+}
+
+const struct top_job *model_find_job(const struct top_model *m, const char *id)
+{
+	for (size_t i = 0; i < m->njobs; i++)
+		if (strcmp(m->jobs[i].id, id) == 0)
+			return &m->jobs[i];
+	return NULL;
+}

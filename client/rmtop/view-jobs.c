@@ -1,0 +1,127 @@
+/*
+ * rmtop's jobs view: state, user, queue, a progress bar, the tasks done/running/
+ * pending/failed, age and reason. Sorting and filtering work on an index array, so
+ * 10,000 jobs cost one sort per update, and drawing formats only the visible rows.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "rmtop.h"
+#include "timeutil.h"
+
+static const char *const job_sorts[] = { "newest", "state", "user", "progress", NULL };
+
+/* qsort has no context argument: the jobs being sorted, for the comparators. */
+static const struct top_job *sorting;
+
+static int state_rank(const char *s)
+{
+	static const char *const order[] = { "RUNNING", "PENDING", "FAILED", "KILLED",
+					     "SUCCEEDED" };
+	for (int i = 0; i < 5; i++)
+		if (strcmp(s, order[i]) == 0)
+			return i;
+	return 5;
+}
+
+static int id_num(const struct top_job *j)
+{
+	return atoi(j->id + (strncmp(j->id, "job-", 4) == 0 ? 4 : 0));
+}
+
+static int by_newest(const void *a, const void *b)
+{
+	return id_num(&sorting[*(const size_t *)b]) - id_num(&sorting[*(const size_t *)a]);
+}
+
+static int by_state(const void *a, const void *b)
+{
+	int d = state_rank(sorting[*(const size_t *)a].state) -
+		state_rank(sorting[*(const size_t *)b].state);
+	return d != 0 ? d : by_newest(a, b);
+}
+
+static int by_user(const void *a, const void *b)
+{
+	int d = strcmp(sorting[*(const size_t *)a].user, sorting[*(const size_t *)b].user);
+	return d != 0 ? d : by_newest(a, b);
+}
+
+static int by_progress(const void *a, const void *b)
+{
+	double d = sorting[*(const size_t *)b].progress - sorting[*(const size_t *)a].progress;
+	return d > 0 ? 1 : d < 0 ? -1 : by_newest(a, b);
+}
+
+static size_t j_nrows(struct top *t, struct view *v)
+{
+	return v->nidx;
+}
+
+static void j_select(struct top *t, struct view *v)
+{
+	static int (*const cmp[])(const void *, const void *) = { by_newest, by_state, by_user,
+								   by_progress };
+	char text[512];
+
+	for (size_t i = 0; i < t->m.njobs; i++) {
+		const struct top_job *j = &t->m.jobs[i];
+		snprintf(text, sizeof(text), "%s %s %s %s %s %s", j->id, j->name, j->user, j->queue,
+			 j->state, j->reason);
+		if (text_match(text, v->filter))
+			view_idx_push(v, i);
+	}
+	sorting = t->m.jobs;
+	if (v->nidx > 1)
+		qsort(v->idx, v->nidx, sizeof(*v->idx), cmp[v->sort]);
+}
+
+static void j_header(struct top *t, struct view *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%-9s %-9s %-8s %-10s %-17s %-11s %5s %s", "JOB", "STATE", "USER",
+		 "NAME", "PROGRESS", "D/R/P/F", "AGE", "REASON");
+}
+
+static int state_attr(const char *s)
+{
+	if (strcmp(s, "RUNNING") == 0)
+		return COLOR_PAIR(1);
+	if (strcmp(s, "FAILED") == 0 || strcmp(s, "KILLED") == 0)
+		return COLOR_PAIR(2);
+	if (strcmp(s, "PENDING") == 0)
+		return COLOR_PAIR(3);
+	return 0;
+}
+
+static void j_row(struct top *t, struct view *v, size_t i, char *buf, size_t len, int *attr)
+{
+	const struct top_job *j = &t->m.jobs[v->idx[i]];
+	char bar[32], age[FMT_BUFSZ], tasks[48];
+
+	fmt_bar(j->progress, 10, bar, sizeof(bar));
+	fmt_age(wall_us(), j->submit_us, age, sizeof(age));
+	snprintf(tasks, sizeof(tasks), "%lld/%lld/%lld/%lld", (long long)j->done,
+		 (long long)j->running, (long long)j->pending, (long long)j->failed);
+	snprintf(buf, len, "%-9s %-9s %-8.8s %-10.10s %s %3.0f%% %-11s %5s %s", j->id, j->state,
+		 j->user, j->name, bar, j->progress * 100, tasks, age, j->reason);
+	*attr = state_attr(j->state);
+}
+
+static const char *j_row_id(struct top *t, struct view *v, size_t i)
+{
+	return t->m.jobs[v->idx[i]].id;
+}
+
+const struct view_ops view_jobs_ops = {
+	.name = "jobs",
+	.bit = V_JOBS,
+	.nrows = j_nrows,
+	.select = j_select,
+	.header = j_header,
+	.row = j_row,
+	.row_id = j_row_id,
+	.sorts = job_sorts,
+};

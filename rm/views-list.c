@@ -1,0 +1,227 @@
+/*
+ * The list and summary views: job lists, node lists, the cluster summary and the queues.
+ * One code path for both protocols: the msgpack handlers (msg-job.c, msg-admin.c) and
+ * the HTTP API (http-api.c, which turns the same bytes into JSON) call these.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rm.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+/* The index of name in names[0..n), n for "" (any), -1 when unknown. */
+static int state_index(const char *name, const char *const *names, int n)
+{
+	if (name[0] == '\0')
+		return n;
+	for (int s = 0; s < n; s++)
+		if (strcasecmp(name, names[s]) == 0)
+			return s;
+	return -1;
+}
+
+/* "PENDING, RUNNING, ..." for error messages. */
+static void state_list(const char *const *names, int n, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int s = 0; s < n && off < len; s++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", s ? ", " : "", names[s]);
+}
+
+static const char *queue_of(const struct rm_job *j)
+{
+	return j->spec.queue[0] ? j->spec.queue : "default";
+}
+
+static bool job_matches(const struct rm_job *j, int state, const struct msg_list_request *m)
+{
+	if (state != JOB_STATE_MAX && (int)j->state != state)
+		return false;
+	if (m->queue[0] != '\0' && strcmp(m->queue, queue_of(j)) != 0)
+		return false;
+	return m->user[0] == '\0' || strcmp(m->user, j->spec.user) == 0;
+}
+
+int views_job_list(struct mpw *w, const struct cluster *cl, const struct msg_list_request *m,
+		   char *err, size_t errlen)
+{
+	int state = state_index(m->state, job_state_names, JOB_STATE_MAX);
+	char names[128];
+
+	if (state < 0) {
+		state_list(job_state_names, JOB_STATE_MAX, names, sizeof(names));
+		snprintf(err, errlen, "state: '%s' is not a job state (%s)", m->state, names);
+		return -1;
+	}
+	size_t n = 0, cap = 0;
+	const struct rm_job **sel = NULL;
+	for (uint64_t jid = cl->next_job - 1; jid >= 1; jid--) { /* newest first */
+		const struct rm_job *j = cl->jobs[jid];
+		if (m->limit > 0 && n >= (size_t)m->limit)
+			break;
+		if (j == NULL || !job_matches(j, state, m))
+			continue;
+		sel = xgrow(sel, &cap, n + 1, sizeof(*sel));
+		sel[n++] = j;
+	}
+	mpw_key(w, "jobs");
+	mpw_array(w, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		view_job(w, sel[i], false);
+	free(sel);
+	return 0;
+}
+
+int views_node_list(struct mpw *w, const struct cluster *cl, const struct msg_list_request *m,
+		    char *err, size_t errlen)
+{
+	int state = state_index(m->state, node_state_names, NODE_STATE_MAX);
+	char names[128];
+
+	if (state < 0) {
+		state_list(node_state_names, NODE_STATE_MAX, names, sizeof(names));
+		snprintf(err, errlen, "state: '%s' is not a node state (%s)", m->state, names);
+		return -1;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < cl->nnodes; i++)
+		n += state == NODE_STATE_MAX || (int)cl->nodes[i]->state == state;
+	if (m->limit > 0 && n > (size_t)m->limit)
+		n = (size_t)m->limit;
+	int64_t now = mono_ms();
+	mpw_key(w, "nodes");
+	mpw_array(w, (uint32_t)n);
+	for (size_t i = 0, k = 0; i < cl->nnodes && k < n; i++) {
+		if (state != NODE_STATE_MAX && (int)cl->nodes[i]->state != state)
+			continue;
+		view_node(w, cl->nodes[i], now);
+		k++;
+	}
+	return 0;
+}
+
+/* Tasks of j that wait for placement (never placed, or waiting again). */
+static int64_t job_unplaced(const struct rm_job *j)
+{
+	return (int64_t)(j->spec.ntasks - j->cursor) + (int64_t)(j->nrequeue - j->rq_head);
+}
+
+int64_t views_demand(const struct cluster *cl, struct res *demand)
+{
+	int64_t tasks = 0;
+
+	memset(demand, 0, sizeof(*demand));
+	for (const struct rm_job *j = cl->q_head; j != NULL; j = j->q_next) {
+		int64_t k = job_unplaced(j);
+		tasks += k;
+		struct res r = j->spec.res;
+		res_scale(&r, k);
+		res_add(demand, &r);
+	}
+	return tasks;
+}
+
+static void kcounts(struct mpw *w, const char *key, const char *const *names, const int32_t *v,
+		    int n)
+{
+	mpw_key(w, key);
+	mpw_map(w, (uint32_t)n);
+	for (int i = 0; i < n; i++)
+		mpw_kint(w, names[i], v[i]);
+}
+
+void views_cluster(struct mpw *w, const struct rmd *rmd)
+{
+	const struct cluster *cl = &rmd->cl;
+	int32_t nodes[NODE_STATE_MAX] = { 0 };
+	struct res cap, used, demand;
+
+	memset(&cap, 0, sizeof(cap));
+	memset(&used, 0, sizeof(used));
+	for (size_t i = 0; i < cl->nnodes; i++) {
+		const struct rm_node *n = cl->nodes[i];
+		nodes[n->state]++;
+		if (!node_member(n))
+			continue;
+		res_add(&cap, &n->capacity);
+		res_add(&used, &n->used);
+	}
+	int64_t tasks_pending = views_demand(cl, &demand);
+	mpw_kint(w, "version", LOOM_PROTO_VERSION);
+	mpw_kint(w, "nodes", (int64_t)cl->nnodes);
+	mpw_kint(w, "nodes_running", nodes[NODE_RUNNING]);
+	mpw_kres(w, "capacity", &cap);
+	mpw_kres(w, "used", &used);
+	mpw_kint(w, "jobs_pending", cl->njob_state[JOB_PENDING]);
+	mpw_kint(w, "jobs_running", cl->njob_state[JOB_RUNNING]);
+	kcounts(w, "nodes_by_state", node_state_names, nodes, NODE_STATE_MAX);
+	kcounts(w, "jobs_by_state", job_state_names, cl->njob_state, JOB_STATE_MAX);
+	mpw_kint(w, "tasks_pending", tasks_pending);
+	mpw_kres(w, "demand", &demand);
+	mpw_kuint(w, "events_seq", events_last_seq(rmd));
+	mpw_kint(w, "http_port", rmd->http_port);
+	views_queues(w, cl);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Distinct users among the given names (sorts them). */
+static int64_t distinct(const char **v, size_t n)
+{
+	int64_t k = 0;
+
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		k += i == 0 || strcmp(v[i - 1], v[i]) != 0;
+	return k;
+}
+
+void views_queues(struct mpw *w, const struct cluster *cl)
+{
+	struct res used, demand;
+	int64_t running = 0, pending = 0, tasks_running = 0, tasks_pending;
+	const char **users = NULL;
+	size_t nusers = 0, cap = 0;
+
+	memset(&used, 0, sizeof(used));
+	for (uint64_t id = 1; id < cl->next_job; id++) {
+		const struct rm_job *j = cl->jobs[id];
+		if (j == NULL || job_finished(j))
+			continue;
+		int32_t live = j->ntask_state[TASK_RUNNING];
+		struct res r = j->spec.res;
+		res_scale(&r, live);
+		res_add(&used, &r);
+		tasks_running += live;
+		running += j->state == JOB_RUNNING;
+		pending += j->state == JOB_PENDING;
+		users = xgrow(users, &cap, nusers + 1, sizeof(*users));
+		users[nusers++] = j->spec.user;
+	}
+	tasks_pending = views_demand(cl, &demand);
+	mpw_key(w, "queues");
+	mpw_array(w, 1);
+	mpw_map(w, 11);
+	mpw_kstr(w, "name", "default");
+	/* Until the queue tree lands, the one queue is guaranteed and may use everything. */
+	mpw_kdouble(w, "guarantee", 1.0);
+	mpw_kdouble(w, "maximum", 1.0);
+	mpw_kres(w, "used", &used);
+	mpw_kres(w, "demand", &demand);
+	mpw_kint(w, "jobs_running", running);
+	mpw_kint(w, "jobs_pending", pending);
+	mpw_kint(w, "tasks_running", tasks_running);
+	mpw_kint(w, "tasks_pending", tasks_pending);
+	mpw_kint(w, "users", distinct(users, nusers));
+	mpw_kstr(w, "policy", "fifo");
+	free(users);
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# rmtop as a person uses it, inside tmux against a real local cluster: the summary and
+# queues on the first screen, a job seen running then finished, a job killed with k and a
+# confirmation, a node's detail, the events log, reconnection after rmd restarts, and
+# `rmtop --once` for scripts. The tmux server has its own socket (-L), killed on exit.
+. "$(dirname "$0")/lib.sh"
+command -v tmux >/dev/null || { echo "SKIP: $TEST_NAME: tmux is not installed"; exit 0; }
+
+cluster_start --agents 2
+SOCK="loom-rmtop-$$"
+tm() { tmux -L "$SOCK" "$@"; }
+# The test's status must reach e2e_cleanup, which reads $? first.
+trap 'rc=$?; set +e; tm kill-server >/dev/null 2>&1; (exit $rc); e2e_cleanup' EXIT
+
+screen() { tm capture-pane -p -t top; }
+# shows TEXT...: the screen holds every one of the texts (on one line when several).
+shows() { screen | grep -q -- "$1"; }
+shows_line() { screen | grep -- "$1" | grep -q -- "$2"; }
+wait_screen() { # seconds, what, text [text on the same line]
+	local s=$1 what=$2; shift 2
+	if [ $# -eq 1 ]; then
+		wait_until "$s" "$what (screen:
+$(screen))" shows "$1"
+	else
+		wait_until "$s" "$what (screen:
+$(screen))" shows_line "$1" "$2"
+	fi
+}
+
+tm new-session -d -s top -x 120 -y 40 "LOOM_RM=$LOOM_RM $LOOM_BIN/rmtop"
+wait_screen 10 "rmtop to connect" "connected to $LOOM_RM"
+wait_screen 10 "the summary bar" "Nodes: 2 up, 0 lost"
+wait_screen 10 "the queues table" "default" "fifo"
+
+# A job runs, then finishes, on the jobs view.
+job=$(rmsubmit --tasks 2 --mem 32M --name topjob -- sleep 3)
+tm send-keys -t top 2
+wait_screen 20 "$job RUNNING in the jobs view" "$job" "RUNNING"
+wait_screen 30 "$job SUCCEEDED in the jobs view" "$job" "SUCCEEDED"
+
+# A long job, killed with k and y (the newest job is at the top, selected).
+long=$(rmsubmit --tasks 1 --mem 32M --name longjob -- sleep 300)
+wait_screen 20 "$long RUNNING" "$long" "RUNNING"
+tm send-keys -t top Home k
+wait_screen 5 "the kill confirmation" "Kill job $long? \[y/N\]"
+tm send-keys -t top y
+wait_screen 20 "$long KILLED after k" "$long" "KILLED"
+assert_eq "$(job_state "$long")" KILLED "rmd's state of the killed job"
+
+# Enter opens a job's detail with its attempts and nodes; Esc goes back.
+tm send-keys -t top End Enter
+wait_screen 10 "the job detail" "$job.t1.a1" "SUCCEEDED"
+tm send-keys -t top Escape
+wait_screen 5 "back in the list" "D/R/P/F"
+
+# The nodes view and a node's detail; the events log.
+tm send-keys -t top 3
+wait_screen 10 "the nodes view" "node-1" "RUNNING"
+tm send-keys -t top Home Enter
+wait_screen 10 "the node detail" "Last heartbeat"
+tm send-keys -t top Escape 4
+wait_screen 10 "the events log" "$long" "KILLED"
+
+# / filters the jobs; ? shows the keys.
+tm send-keys -t top 2 / longjob Enter
+wait_screen 5 "the filter" "filter: longjob"
+screen | grep -q "$job " && fail "the filter still shows $job: $(screen)"
+tm send-keys -t top '?'
+wait_screen 5 "the help" "kill the selected job"
+tm send-keys -t top x
+
+# rmd restarts: rmtop says so, reconnects and shows the cluster again.
+"$LOOM_SRC/tools/loom-cluster" kill-rm --dir "$CLUSTER" --signal TERM >/dev/null
+wait_screen 10 "rmtop to notice rmd is gone" "reconnecting"
+"$LOOM_SRC/tools/loom-cluster" restart-rm --dir "$CLUSTER" >/dev/null
+wait_screen 20 "rmtop to reconnect" "reconnected to $LOOM_RM"
+wait_screen 30 "the agents back on rmtop's screen" "Nodes: 2 up"
+
+# --once prints a plain snapshot; q quits the screen.
+once=$(rmtop --once)
+assert_contains "$once" "Nodes: 2 up" "rmtop --once"
+assert_contains "$once" "default" "rmtop --once queues"
+tm send-keys -t top q
+gone() { ! tm has-session -t top 2>/dev/null; }
+wait_until 5 "rmtop to quit on q" gone
+rmtop --once --rm 127.0.0.1:1 >/dev/null 2>&1 && fail "rmtop --once succeeded without rmd"
+pass
