@@ -1,9 +1,11 @@
 /*
- * rmsim: replays an SWF trace through one of rmcore's batch policies with a virtual
- * clock and prints the published tables' figures, per window and their mean.
+ * rmsim: replays workloads through rmcore with a virtual clock.
  *
  *   rmsim --trace FILE.swf[.gz] --policy POLICY [--window START:LEN]... [--windows paper]
- *         [--json]
+ *         [--json]                       an SWF trace through a batch policy
+ *   rmsim --config FILE.conf --policy POLICY [...]   a synthetic workload, likewise
+ *   rmsim --pods PODS.csv --nodes NODES.csv [--packing NAME|all] [--json]
+ *                                        a multi-resource pod trace on a node list
  *
  * Exit status: 0 done, 2 bad usage or input (the message names the flag or FILE:LINE).
  */
@@ -31,24 +33,33 @@ struct window {
 };
 
 struct opts {
-	const char *trace;
+	const char *trace, *config, *pods, *nodes, *packing;
 	const struct batch_policy *pol;
 	struct window win[MAX_WINDOWS];
 	size_t nwin;
-	bool json;
+	bool json, hold;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: rmsim --trace FILE.swf[.gz] --policy POLICY [--window START:LEN]..."
 		   " [--windows paper] [--json]\n"
+		   "       rmsim --config FILE.conf --policy POLICY [--window ...] [--json]\n"
+		   "       rmsim --pods PODS.csv --nodes NODES.csv [--packing NAME|all] [--hold]"
+		   " [--json]\n"
+		   "       rmsim --dump-config\n"
 		   "  --window START:LEN  replay kept jobs [START, START+LEN) on an empty machine"
 		   " (repeatable)\n"
 		   "  --windows paper     the ten windows of the RLScheduler tables\n"
+		   "  --config FILE       a synthetic workload (--dump-config lists its keys)\n"
+		   "  --hold              pods keep their resources to the end (the cluster fills)\n"
 		   "  --json              one JSON object instead of a table\n"
 		   "policies:\n");
 	for (size_t i = 0; i < batch_npolicies; i++)
-		fprintf(f, "  %-8s %s\n", batch_policies[i].name, batch_policies[i].help);
+		fprintf(f, "  %-10s %s\n", batch_policies[i].name, batch_policies[i].help);
+	fprintf(f, "packings (default: all):\n");
+	for (size_t i = 0; i < npackings; i++)
+		fprintf(f, "  %-10s %s\n", packings[i].name, packings[i].help);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die_usage(const char *fmt, ...)
@@ -108,6 +119,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "window", required_argument, NULL, 'w' },
 		{ "windows", required_argument, NULL, 'W' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "pods", required_argument, NULL, 'P' },
+		{ "nodes", required_argument, NULL, 'n' },
+		{ "packing", required_argument, NULL, 'k' },
+		{ "dump-config", no_argument, NULL, 'd' },
+		{ "hold", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -129,16 +146,70 @@ static void parse_args(int argc, char **argv, struct opts *o)
 				add_window(o, paper_starts[i], PAPER_LEN);
 			break;
 		case 'j': o->json = true; break;
+		case 'c': o->config = optarg; break;
+		case 'P': o->pods = optarg; break;
+		case 'n': o->nodes = optarg; break;
+		case 'k':
+			if (strcmp(optarg, "all") != 0 && packing_find(optarg) == NULL)
+				die_usage("unknown packing '%s'", optarg);
+			o->packing = optarg;
+			break;
+		case 'd': synth_dump_defaults(stdout); exit(0);
+		case 'H': o->hold = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: die_usage("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
-	if (o->trace == NULL)
-		die_usage("--trace is required");
+	if ((o->trace != NULL) + (o->config != NULL) + (o->pods != NULL) != 1)
+		die_usage("--trace is required (or --config, or --pods), and only one of them");
+	if (o->pods != NULL) {
+		if (o->nodes == NULL)
+			die_usage("--pods needs --nodes");
+		if (o->pol != NULL || o->nwin > 0)
+			die_usage("--policy and --window are for --trace and --config");
+		return;
+	}
+	if (o->nodes != NULL || o->packing != NULL || o->hold)
+		die_usage("--nodes, --packing and --hold are for --pods");
 	if (o->pol == NULL)
 		die_usage("--policy is required");
+}
+
+/* Replays each packing policy (or the one asked for) and prints a row per policy. */
+static int run_pods(const struct opts *o)
+{
+	struct pods w;
+	struct pods_stats st;
+	char err[512];
+	bool first = true;
+
+	if (pods_load(&w, o->pods, o->nodes, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rmsim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (o->json)
+		printf("{\"pods\":%zu,\"nodes\":%zu,\"gpus\":%lld,\"vcores\":%lld,\"hold\":%s,"
+		       "\"packings\":[", w.npods, w.nnodes, (long long)(w.total.gpus / 1000),
+		       (long long)(w.total.vcores_m / 1000), o->hold ? "true" : "false");
+	else
+		pods_print_head(stdout, o->pods, &w);
+	for (size_t i = 0; i < npackings; i++) {
+		if (o->packing != NULL && strcmp(o->packing, "all") != 0 &&
+		    strcmp(o->packing, packings[i].name) != 0)
+			continue;
+		pods_replay(&w, &packings[i], o->hold, &st);
+		if (o->json)
+			pods_print_json(stdout, packings[i].name, &st, first);
+		else
+			pods_print_row(stdout, packings[i].name, &st);
+		first = false;
+	}
+	if (o->json)
+		printf("]}\n");
+	pods_free(&w);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -151,12 +222,15 @@ int main(int argc, char **argv)
 	bool windows;
 
 	parse_args(argc, argv, &o);
-	if (swf_load(o.trace, &t, err, sizeof(err)) != 0) {
+	if (o.pods != NULL)
+		return run_pods(&o);
+	if ((o.trace != NULL ? swf_load(o.trace, &t, err, sizeof(err))
+			     : synth_load(o.config, &t, err, sizeof(err))) != 0) {
 		fprintf(stderr, "rmsim: %s\n", err);
 		return EXIT_USAGE;
 	}
 	if (t.njobs == 0) {
-		fprintf(stderr, "rmsim: %s: no jobs to replay\n", o.trace);
+		fprintf(stderr, "rmsim: %s: no jobs to replay\n", o.trace ? o.trace : o.config);
 		return EXIT_USAGE;
 	}
 	windows = o.nwin > 0;
@@ -175,14 +249,17 @@ int main(int argc, char **argv)
 		m[i].start = o.win[i].start;
 		free(out);
 	}
+	const char *src = o.trace != NULL ? o.trace : o.config;
 	if (o.json) {
-		metrics_print_json(stdout, o.trace, o.pol->name, m, o.nwin);
+		metrics_print_json(stdout, src, o.pol->name, m, o.nwin);
 	} else {
-		printf("trace %s: %zu of %zu records kept, %" PRId64 " nodes x %g processors\n"
-		       "policy %s: %s\n", o.trace, t.njobs, t.nrecords, t.max_nodes, t.ppn,
-		       o.pol->name, o.pol->help);
+		printf("%s %s: %zu of %zu records kept, %" PRId64 " nodes x %g processors\n"
+		       "policy %s: %s\n", o.trace ? "trace" : "synthetic", src, t.njobs,
+		       t.nrecords, t.max_nodes, t.ppn, o.pol->name, o.pol->help);
 		metrics_print_text(stdout, m, o.nwin, windows);
 	}
+	for (size_t i = 0; i < o.nwin; i++)
+		metrics_free(&m[i]);
 	free(m);
 	swf_free(&t);
 	return 0;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "batch.h"
+#include "resource.h"
 
 /* ---- swf.c ------------------------------------------------------------------------- */
 
@@ -23,6 +24,8 @@ struct swf_job {
 	int64_t procs;  /* max(field 5, field 8), at least 1 */
 	int64_t req;    /* field 9, or the run time when unknown */
 	int32_t nodes;  /* ceil(procs / processors per node) */
+	int64_t user;   /* field 12, -1 unknown */
+	int64_t queue;  /* field 15, -1 unknown */
 	size_t line;    /* in the file, for messages */
 };
 
@@ -43,7 +46,7 @@ void swf_free(struct swf_trace *t);
 
 /* What happened to one job in a replay. */
 struct sim_out {
-	int64_t submit, start, run, procs;
+	int64_t submit, start, run, procs, queue;
 };
 
 /*
@@ -55,17 +58,128 @@ void sim_window(const struct swf_trace *t, const struct batch_policy *pol, size_
 
 /* ---- metrics.c --------------------------------------------------------------------- */
 
+/* One queue (SWF field 15) of a replay: processor-seconds it was delivered. */
+struct qshare {
+	int64_t queue;
+	size_t jobs;
+	double area;  /* processor-seconds run inside the utilization span */
+	double share; /* area / all queues' area */
+};
+
 struct metrics {
 	size_t start, jobs;
 	double mean_wait, p95_wait, mean_bsld, util, makespan;
+	struct qshare *q; /* by queue number; NULL unless the jobs name two queues or more */
+	size_t nq;
 };
 
 /* The figures of one replay; max_procs is the machine's processor count. */
 void metrics_compute(const struct sim_out *o, size_t n, double max_procs, struct metrics *m);
-/* The mean of each figure over n windows (jobs: the total). */
+/* The mean of each figure over n windows (jobs: the total; queue shares: of the summed
+ * areas). Free with metrics_free. */
 void metrics_mean(const struct metrics *w, size_t n, struct metrics *mean);
+void metrics_free(struct metrics *m);
 void metrics_print_text(FILE *f, const struct metrics *w, size_t n, bool windows);
 void metrics_print_json(FILE *f, const char *trace, const char *policy,
 			const struct metrics *w, size_t n);
+
+/* ---- synth.c, arrivals.c: synthetic workloads --------------------------------------- */
+
+/* Builds a trace from the synthetic workload config at path; -1 with err ("FILE:LINE:
+ * key: why") on a bad file. */
+int synth_load(const char *path, struct swf_trace *t, char *err, size_t errlen);
+/* Prints the config keys with their defaults and help, as a loadable file. */
+void synth_dump_defaults(FILE *f);
+/* Job arrival times (s, sorted) from a Google job_events (google) or Alibaba batch_task
+ * extract; *out is malloc'd. */
+int arrivals_load(const char *path, bool google, int64_t **out, size_t *n, char *err,
+		  size_t errlen);
+
+/* ---- csv.c: header-named columns, FILE:LINE errors ---------------------------------- */
+
+struct csv {
+	const char *path;
+	FILE *f;
+	size_t line;          /* of the row just read */
+	char *buf;
+	size_t cap;
+	char **field;         /* the current row's fields */
+	int ncols;            /* the header's field count */
+	int *col;             /* wanted column i is field col[i] */
+	char *err;
+	size_t errlen;
+};
+
+/* Opens path and finds the columns named want[] in its header row; -1 and err filled
+ * when the file or a column is missing. csv_close() is needed either way. */
+int csv_open(struct csv *c, const char *path, const char *const *want, size_t nwant,
+	     char *err, size_t errlen);
+/* Reads the next row: 1, 0 at the end, -1 on error (a row with the wrong field count). */
+int csv_next(struct csv *c);
+const char *csv_str(const struct csv *c, size_t i);
+/* Wanted column i as a non-negative integer (-1 when empty and optional). */
+int csv_int(struct csv *c, size_t i, const char *name, bool optional, int64_t *v);
+/* Fills the error as "FILE:LINE: ..." and returns -1. */
+int csv_fail(struct csv *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void csv_close(struct csv *c);
+
+/* ---- pods-load.c, pods.c: multi-resource replay ------------------------------------- */
+
+#define PODS_MAX_GPUS 16
+
+struct pod {
+	struct res want;        /* gpus in thousandths of a GPU (see pods-load.c) */
+	int32_t ngpu;           /* whole GPUs, or 0 */
+	int32_t share_m;        /* a share of one GPU in thousandths, or 0 */
+	int64_t arrive, leave;  /* creation and deletion time */
+	int64_t dur;            /* deletion - scheduled time; -1 if never scheduled */
+	size_t line;
+	int32_t node;           /* where it runs in the replay, -1 not placed */
+	uint32_t gpus;          /* which of the node's GPUs it holds (bit mask) */
+	int64_t start;
+};
+
+struct pnode {
+	struct res cap, free;   /* gpus in thousandths */
+	int32_t ngpu;
+	int32_t gpu_free[PODS_MAX_GPUS]; /* thousandths free on each GPU */
+};
+
+struct pods {
+	struct pod *pod;
+	size_t npods;
+	struct pnode *node;
+	size_t nnodes;
+	struct res total;       /* the cluster's capacity */
+};
+
+/* A packing policy: one row of packings[]. */
+struct packing {
+	const char *name, *help;
+	/* Lower is better; the first node wins ties. */
+	double (*score)(const struct pnode *n, const struct pod *p);
+	bool tight_gpu;         /* a GPU share goes on the fullest GPU that takes it */
+};
+
+struct pods_stats {
+	size_t pods, placed, waited, unplaced;
+	size_t unplaced_kind[3]; /* ... of which whole-GPU pods, GPU shares, no GPU */
+	double wait_sum;        /* s, over the pods that waited */
+	int64_t span;           /* first to last arrival: the measured span */
+	double cpu_mean, gpu_mean, cpu_peak, gpu_peak; /* allocated shares */
+};
+
+extern const struct packing packings[];
+extern const size_t npackings;
+const struct packing *packing_find(const char *name);
+int pods_load(struct pods *w, const char *pods_path, const char *nodes_path, char *err,
+	      size_t errlen);
+void pods_free(struct pods *w);
+/* Replays every pod on an empty cluster (sorting w->pod by arrival) with packing pk;
+ * with hold, placed pods never end. */
+void pods_replay(struct pods *w, const struct packing *pk, bool hold, struct pods_stats *st);
+void pods_print_head(FILE *f, const char *path, const struct pods *w);
+void pods_print_row(FILE *f, const char *name, const struct pods_stats *st);
+void pods_print_json(FILE *f, const char *name, const struct pods_stats *st, bool first);
 
 #endif

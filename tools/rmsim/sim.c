@@ -69,7 +69,7 @@ static void replay(struct batch *b, struct batch_job *bj, const struct swf_job *
 			batch_submit(b, &bj[next++]);
 		} else if (done != NULL) {
 			now = max64(now, end_of(done, jobs));
-			batch_finish(b, done);
+			batch_finish(b, done, now);
 		} else {
 			abort(); /* a queued job that fits no empty machine: swf.c refuses those */
 		}
@@ -87,11 +87,11 @@ void sim_window(const struct swf_trace *t, const struct batch_policy *pol, size_
 	for (size_t i = 0; i < len; i++)
 		bj[i] = (struct batch_job){ .submit = jobs[i].submit, .req = jobs[i].req,
 					    .procs = jobs[i].procs, .nodes = jobs[i].nodes,
-					    .start = -1, .id = i };
+					    .user = jobs[i].user, .start = -1, .id = i };
 	replay(&b, bj, jobs, len);
 	for (size_t i = 0; i < len; i++)
 		out[i] = (struct sim_out){ jobs[i].submit, bj[i].start, jobs[i].run,
-					   jobs[i].procs };
+					   jobs[i].procs, jobs[i].queue };
 	batch_free(&b);
 	free(bj);
 }

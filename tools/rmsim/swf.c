@@ -186,6 +186,8 @@ static int job_line(struct parse *p, const char *s, struct swf_trace *t, size_t 
 	if (j.procs < 1)
 		j.procs = 1;
 	j.req = f[8] >= 0 ? whole(f[8]) : j.run;
+	j.user = whole(f[11]);
+	j.queue = whole(f[14]);
 	j.line = p->line;
 	t->jobs = xgrow(t->jobs, cap, t->njobs + 1, sizeof(*t->jobs));
 	t->jobs[t->njobs++] = j;
