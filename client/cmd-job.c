@@ -79,6 +79,21 @@ static char *argv_line(const msgpack_object *job, char *buf, size_t len)
 	return buf;
 }
 
+/* "default: 2 copies launched, 1 won, 1 wasted". */
+static char *spec_line(const msgpack_object *job, char *buf, size_t len)
+{
+	int64_t launched = 0, won = 0, wasted = 0;
+	char mode[16];
+
+	view_int(job, "spec_launched", &launched);
+	view_int(job, "spec_won", &won);
+	view_int(job, "spec_wasted", &wasted);
+	snprintf(buf, len, "%s: %lld cop%s launched, %lld won, %lld wasted",
+		 view_str(job, "speculation", mode, sizeof mode), (long long)launched,
+		 launched == 1 ? "y" : "ies", (long long)won, (long long)wasted);
+	return buf;
+}
+
 static void print_header(const msgpack_object *job)
 {
 	char b[4096], id[PROTO_NAME_MAX], name[PROTO_NAME_MAX];
@@ -103,6 +118,7 @@ static void print_header(const msgpack_object *job)
 	field("Resources:", res_line(job, b, sizeof b));
 	snprintf(b, sizeof b, "%lld", view_int(job, "max_attempts", &v) ? (long long)v : 0LL);
 	field("Max attempts:", strcmp(b, "0") == 0 ? "cluster default" : b);
+	field("Speculation:", spec_line(job, b, sizeof b));
 	field("Command:", argv_line(job, b, sizeof b));
 	field("Env:", view_strlist(job, "env", " ", b, sizeof b));
 	field("Output:", view_str(job, "output_dir", b, sizeof b));

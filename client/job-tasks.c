@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "mpr.h"
 #include "timeutil.h"
 
 #define TAIL_INDENT "        "
@@ -45,16 +46,19 @@ static void time_cells(struct table *t, const msgpack_object *at, int64_t now)
 	table_cell(t, fmt_dur(((end > 0 ? end : now) - start) / 1000, b, sizeof b));
 }
 
-/* Attempt number of "job-7.t3.a2" (its .aN), or the index in the list when unreadable. */
+/* Attempt number of "job-7.t3.a2" (its .aN), or the index in the list when unreadable;
+ * "2 spec" for a speculative copy. */
 static void attempt_cell(struct table *t, const msgpack_object *at, uint32_t i)
 {
+	const msgpack_object *sp = mpr_get(at, "speculative");
+	bool spec = sp != NULL && sp->type == MSGPACK_OBJECT_BOOLEAN && sp->via.boolean;
 	char id[ID_BUFSZ];
 	struct loom_id lid;
 
 	if (id_parse(view_str(at, "id", id, sizeof id), &lid) == 0 && id_is_attempt(&lid))
-		table_cellf(t, "%d", lid.attempt);
+		table_cellf(t, "%d%s", lid.attempt, spec ? " spec" : "");
 	else
-		table_cellf(t, "%u", i + 1);
+		table_cellf(t, "%u%s", i + 1, spec ? " spec" : "");
 }
 
 /* "    job-7.t3.a1 FAILED on node-2: exit code 3" and its log tail, indented. */

@@ -277,6 +277,32 @@ static int set_resources(struct jf_ctx *c, const struct jf_key *k, const config_
 	return jf_apply(c, v, res_keys, sizeof res_keys / sizeof res_keys[0]);
 }
 
+/* speculation = true; (or false): this job's choice over rmd's default. */
+static int set_speculation(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
+{
+	if (config_setting_type(v) != CONFIG_TYPE_BOOL)
+		return jf_fail(c, v, "must be true or false, not %s", type_name(v));
+	c->s->speculation.mode = config_setting_get_bool(v) ? SPECULATE_ON : SPECULATE_OFF;
+	return 0;
+}
+
+/* speculation_params = { multiplier_pct = 200; ... }: overrides of rmd's spec_* keys. */
+static const struct jf_key spec_keys[] = {
+	{ "slow_task_pct", set_int32, 1, 99, OFF(speculation.slow_task_pct) },
+	{ "slow_node_pct", set_int32, 1, 99, OFF(speculation.slow_node_pct) },
+	{ "cap_pct", set_int32, 1, 100, OFF(speculation.cap_pct) },
+	{ "multiplier_pct", set_int32, 100, 10000, OFF(speculation.multiplier_pct) },
+	{ "quantile_pct", set_int32, 1, 100, OFF(speculation.quantile_pct) },
+	{ "min_runtime_ms", set_int64, 1, 86400000, OFF(speculation.min_runtime_ms) },
+};
+
+static int set_spec_params(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
+{
+	if (!config_setting_is_group(v))
+		return jf_fail(c, v, "must be a group, e.g. { multiplier_pct = 200; }");
+	return jf_apply(c, v, spec_keys, sizeof spec_keys / sizeof spec_keys[0]);
+}
+
 static const struct jf_key jf_keys[] = {
 	{ "name", set_str, 0, PROTO_NAME_MAX, OFF(name) },
 	{ "tasks", set_int32, 1, PROTO_MAX_TASKS, OFF(ntasks) },
@@ -290,6 +316,8 @@ static const struct jf_key jf_keys[] = {
 	{ "workdir", set_path, 0, 0, OFF(workdir) },
 	{ "env", set_env, 0, 0, 0 },
 	{ "after", set_after, 0, 0, 0 },
+	{ "speculation", set_speculation, 0, 0, 0 },
+	{ "speculation_params", set_spec_params, 0, 0, 0 },
 };
 
 /* Runs the setter of every key in group; a key not in the table is an error. */

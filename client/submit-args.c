@@ -29,6 +29,9 @@ const char submit_usage[] =
 	"      --max-attempts N   attempts per task, 1..100 (default: the cluster's)\n"
 	"      --priority N       -1000..1000, higher first (default 0)\n"
 	"      --after JOBID      start after that job succeeded (repeatable)\n"
+	"      --speculate        copy straggling tasks (LATE with progress reports, else\n"
+	"                         Spark's rule); on unless rmd's speculation = false\n"
+	"      --no-speculate     never copy this job's tasks (e.g. side effects)\n"
 	"  -o, --output DIR       output directory (made absolute)\n"
 	"      --workdir DIR      working directory of the tasks (made absolute)\n"
 	"  -e, --env K=V          extra environment (repeatable)\n"
@@ -52,7 +55,8 @@ struct flag {
 	flag_fn apply;
 };
 
-enum { F_GPUS = 256, F_MAX_ATTEMPTS, F_PRIORITY, F_AFTER, F_WORKDIR, F_WRAP, F_RM, F_JSON };
+enum { F_GPUS = 256, F_MAX_ATTEMPTS, F_PRIORITY, F_AFTER, F_WORKDIR, F_WRAP, F_RM, F_JSON,
+       F_SPECULATE, F_NO_SPECULATE };
 
 /* A whole number in [min, max] for flag name. */
 static int parse_num(const char *name, const char *v, long long min, long long max,
@@ -139,6 +143,18 @@ static int f_env(struct job_spec *s, const char *v, char *err, size_t errlen)
 	return flag_err(spec_add_env(s, v, err, errlen), "--env", err, errlen);
 }
 
+static int f_speculate(struct job_spec *s, const char *v, char *err, size_t errlen)
+{
+	s->speculation.mode = SPECULATE_ON;
+	return 0;
+}
+
+static int f_no_speculate(struct job_spec *s, const char *v, char *err, size_t errlen)
+{
+	s->speculation.mode = SPECULATE_OFF;
+	return 0;
+}
+
 /* --after job-3 (also "job-3,job-4"). */
 static int f_after(struct job_spec *s, const char *v, char *err, size_t errlen)
 {
@@ -162,6 +178,8 @@ static const struct flag flags[] = {
 	{ "max-attempts", F_MAX_ATTEMPTS, true, f_max_attempts },
 	{ "priority", F_PRIORITY, true, f_priority },
 	{ "after", F_AFTER, true, f_after },
+	{ "speculate", F_SPECULATE, false, f_speculate },
+	{ "no-speculate", F_NO_SPECULATE, false, f_no_speculate },
 	{ "output", 'o', true, f_output },
 	{ "workdir", F_WORKDIR, true, f_workdir },
 	{ "env", 'e', true, f_env },

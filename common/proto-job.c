@@ -8,7 +8,23 @@
 #include "proto-util.h"
 #include "xmalloc.h"
 
-#define SPEC_FIELDS 12
+#define SPEC_FIELDS 19
+
+const char *const spec_mode_names[SPECULATE_MODE_MAX] = { "default", "on", "off" };
+
+/* The speculation fields, flat in the spec: "speculation" and "spec_*". */
+static void speculation_encode(struct mpw *w, const struct job_speculation *x)
+{
+	int32_t mode = x->mode >= 0 && x->mode < SPECULATE_MODE_MAX ? x->mode : 0;
+
+	mpw_kstr(w, "speculation", spec_mode_names[mode]);
+	mpw_kint(w, "spec_slow_task_pct", x->slow_task_pct);
+	mpw_kint(w, "spec_slow_node_pct", x->slow_node_pct);
+	mpw_kint(w, "spec_cap_pct", x->cap_pct);
+	mpw_kint(w, "spec_multiplier_pct", x->multiplier_pct);
+	mpw_kint(w, "spec_quantile_pct", x->quantile_pct);
+	mpw_kint(w, "spec_min_runtime_ms", x->min_runtime_ms);
+}
 
 void msg_encode_job_submit(struct mpw *w, uint64_t id, const struct job_spec *s)
 {
@@ -30,6 +46,7 @@ void msg_encode_job_submit(struct mpw *w, uint64_t id, const struct job_spec *s)
 		struct loom_id dep = id_job(s->after[i]);
 		mpw_id(w, &dep);
 	}
+	speculation_encode(w, &s->speculation);
 }
 
 /* "after": job ids, each given as "job-3" (or "3"). */
@@ -57,6 +74,33 @@ static int after_decode(const msgpack_object *o, struct job_spec *s, struct mpr_
 	return 0;
 }
 
+/* "speculation" ("default", "on", "off") and the overrides (0 = the cluster's value). */
+static int speculation_decode(const msgpack_object *o, struct job_speculation *x,
+			      struct mpr_err *e)
+{
+	int64_t v[5] = { 0 }, min_ms = 0;
+	char mode[16] = "default";
+	int m = 0;
+
+	if (mpr_str(o, "speculation", false, mode, sizeof mode, e) < 0 ||
+	    mpr_int(o, "spec_slow_task_pct", false, 0, 99, &v[0], e) < 0 ||
+	    mpr_int(o, "spec_slow_node_pct", false, 0, 99, &v[1], e) < 0 ||
+	    mpr_int(o, "spec_cap_pct", false, 0, 100, &v[2], e) < 0 ||
+	    mpr_int(o, "spec_multiplier_pct", false, 0, 10000, &v[3], e) < 0 ||
+	    mpr_int(o, "spec_quantile_pct", false, 0, 100, &v[4], e) < 0 ||
+	    mpr_int(o, "spec_min_runtime_ms", false, 0, 86400000, &min_ms, e) < 0)
+		return -1;
+	while (m < SPECULATE_MODE_MAX && strcmp(mode, spec_mode_names[m]) != 0)
+		m++;
+	if (m == SPECULATE_MODE_MAX)
+		return mpr_fail(e, "speculation", "must be \"default\", \"on\" or \"off\"");
+	if (v[3] != 0 && v[3] < 100)
+		return mpr_fail(e, "spec_multiplier_pct", "must be 0 (the cluster's) or 100..10000");
+	*x = (struct job_speculation){ m, (int32_t)v[0], (int32_t)v[1], (int32_t)v[2],
+				       (int32_t)v[3], (int32_t)v[4], min_ms };
+	return 0;
+}
+
 /* Scalars and fixed-size strings of a spec, which allocate nothing. */
 static int spec_scalars(const msgpack_object *o, struct job_spec *s, struct mpr_err *e)
 {
@@ -69,7 +113,7 @@ static int spec_scalars(const msgpack_object *o, struct job_spec *s, struct mpr_
 	    mpr_res(o, "res", false, &s->res, e) < 0 ||
 	    mpr_int(o, "max_attempts", false, 0, 100, &max_attempts, e) < 0 ||
 	    mpr_int(o, "priority", false, -1000, 1000, &priority, e) < 0 ||
-	    after_decode(o, s, e) < 0)
+	    after_decode(o, s, e) < 0 || speculation_decode(o, &s->speculation, e) < 0)
 		return -1;
 	s->ntasks = (int32_t)ntasks;
 	s->max_attempts = (int32_t)max_attempts;

@@ -146,8 +146,10 @@ void msg_node_register_free(struct msg_node_register *m)
 
 void msg_encode_node_heartbeat(struct mpw *w, uint64_t id, const struct msg_node_heartbeat *m)
 {
-	mpw_msg(w, MSG_NODE_HEARTBEAT, id, 5);
+	mpw_msg(w, MSG_NODE_HEARTBEAT, id, 7);
 	mpw_kint(w, "seq", m->seq);
+	mpw_kbool(w, "healthy", m->healthy);
+	mpw_kstr(w, "health_reason", m->health_reason);
 	mpw_kres(w, "used", &m->used);
 	mpw_kint(w, "mem_used_mb", m->mem_used_mb);
 	mpw_kdouble(w, "load1", m->load1);
@@ -181,10 +183,12 @@ static int progress_elem(const msgpack_object *o, void *out, struct mpr_err *e)
 int msg_decode_node_heartbeat(const msgpack_object *o, struct msg_node_heartbeat *m,
 			      struct mpr_err *e)
 {
-	struct msg_node_heartbeat r = { 0 };
+	struct msg_node_heartbeat r = { .healthy = true }; /* agents without a health check */
 	void *v = NULL;
 
 	if (mpr_int(o, "seq", true, 0, INT64_MAX, &r.seq, e) < 0 ||
+	    mpr_bool(o, "healthy", false, &r.healthy, e) < 0 ||
+	    mpr_str(o, "health_reason", false, r.health_reason, sizeof r.health_reason, e) < 0 ||
 	    mpr_res(o, "used", false, &r.used, e) < 0 ||
 	    mpr_int(o, "mem_used_mb", false, 0, INT64_MAX, &r.mem_used_mb, e) < 0 ||
 	    mpr_double(o, "load1", false, 0, 1e9, &r.load1, e) < 0 ||
@@ -371,6 +375,29 @@ int msg_decode_log_data(const msgpack_object *o, struct msg_log_data *m, struct 
 		return -1;
 	if (r.data == NULL) /* an empty bin may come without a pointer */
 		r.data = "";
+	*m = r;
+	return 0;
+}
+
+void msg_encode_node_drain(struct mpw *w, int type, uint64_t id, const struct msg_node_drain *m)
+{
+	mpw_msg(w, type, id, 3);
+	mpw_kstr(w, "node", m->node);
+	mpw_kint(w, "timeout_ms", m->timeout_ms);
+	mpw_kstr(w, "reason", m->reason);
+}
+
+/* node_drain and node_undrain: "node" is required; timeout_ms -1 (or absent) = default. */
+int msg_decode_node_drain(const msgpack_object *o, struct msg_node_drain *m, struct mpr_err *e)
+{
+	struct msg_node_drain r = { .timeout_ms = -1 };
+
+	if (mpr_str(o, "node", true, r.node, sizeof r.node, e) < 0 ||
+	    mpr_int(o, "timeout_ms", false, -1, 365LL * 24 * 3600 * 1000, &r.timeout_ms, e) < 0 ||
+	    mpr_str(o, "reason", false, r.reason, sizeof r.reason, e) < 0)
+		return -1;
+	if (r.node[0] == '\0')
+		return mpr_fail(e, "node", "must not be empty");
 	*m = r;
 	return 0;
 }

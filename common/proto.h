@@ -154,6 +154,8 @@ struct msg_node_heartbeat {
 	double load1;                /* machine load average */
 	int nattempts;
 	struct attempt_progress *attempts; /* malloc'd */
+	bool healthy;                /* the node health script's verdict (true when absent) */
+	char health_reason[PROTO_REASON_MAX]; /* why not healthy, "" when healthy */
 };
 void msg_encode_node_heartbeat(struct mpw *w, uint64_t id, const struct msg_node_heartbeat *m);
 int msg_decode_node_heartbeat(const msgpack_object *o, struct msg_node_heartbeat *m,
@@ -238,6 +240,21 @@ int msg_decode_log_data(const msgpack_object *o, struct msg_log_data *m, struct 
 
 /* ---- clients <-> rmd -------------------------------------------------------------- */
 
+/* A job's speculative execution: on or off for this job, or the cluster's setting. */
+enum spec_mode { SPECULATE_DEFAULT, SPECULATE_ON, SPECULATE_OFF, SPECULATE_MODE_MAX };
+extern const char *const spec_mode_names[SPECULATE_MODE_MAX]; /* "default", "on", "off" */
+
+/* Per-job overrides of rmd's speculation parameters; 0 in a field takes the cluster's. */
+struct job_speculation {
+	int32_t mode;            /* enum spec_mode */
+	int32_t slow_task_pct;   /* LATE: copy attempts slower than this percentile, 1..99 */
+	int32_t slow_node_pct;   /* LATE: no copy on nodes slower than this percentile, 1..99 */
+	int32_t cap_pct;         /* live copies, % of the cluster's slots, 1..100 */
+	int32_t multiplier_pct;  /* Spark: runtime > this % of the median duration, 100..10000 */
+	int32_t quantile_pct;    /* Spark: once this % of the tasks finished, 1..100 */
+	int64_t min_runtime_ms;  /* no attempt is judged before it ran this long */
+};
+
 struct job_spec {
 	char name[PROTO_NAME_MAX];  /* for people; defaults to argv[0]'s base name */
 	char queue[PROTO_NAME_MAX]; /* "" = the default queue */
@@ -254,6 +271,7 @@ struct job_spec {
 	char *workdir;              /* absolute path or "" */
 	int nafter;
 	uint64_t after[PROTO_MAX_DEPS]; /* job ids that must succeed before this starts */
+	struct job_speculation speculation;
 };
 /* Decoding: only argv is required. Absent fields get ntasks 1, max_attempts 0 (cluster
  * default), priority 0, res all zero, name from argv[0]; env, output_dir and workdir are
@@ -273,6 +291,39 @@ struct msg_id_request {
 };
 void msg_encode_id_request(struct mpw *w, int type, uint64_t id, const struct msg_id_request *m);
 int msg_decode_id_request(const msgpack_object *o, struct msg_id_request *m, struct mpr_err *e);
+
+/* node_drain / node_undrain (administration): one node by name. */
+struct msg_node_drain {
+	char node[PROTO_NAME_MAX];
+	int64_t timeout_ms;     /* node_drain: kill what still runs after this; -1 = rmd's default */
+	char reason[PROTO_REASON_MAX]; /* for the record; "" = "drained with rmctl" */
+};
+void msg_encode_node_drain(struct mpw *w, int type, uint64_t id, const struct msg_node_drain *m);
+int msg_decode_node_drain(const msgpack_object *o, struct msg_node_drain *m, struct mpr_err *e);
+
+/* events_subscribe: the last `backlog` kept events are sent first, then a "snapshot"
+ * marker event, then every new event as it happens (see docs/PROTOCOL.md). */
+struct msg_events_subscribe {
+	int64_t backlog;        /* 0 .. PROTO_MAX_EVENT_BACKLOG */
+};
+#define PROTO_MAX_EVENT_BACKLOG 100000
+void msg_encode_events_subscribe(struct mpw *w, uint64_t id,
+				 const struct msg_events_subscribe *m);
+int msg_decode_events_subscribe(const msgpack_object *o, struct msg_events_subscribe *m,
+				struct mpr_err *e);
+
+/* rmd -> subscriber: one cluster event (pushed, request id 0). */
+struct msg_event {
+	uint64_t seq;           /* increasing; a gap means events were dropped */
+	int64_t time_us;
+	char kind[32];          /* job_submitted, job_state, node_state, attempt_placed, ... */
+	char object[64];        /* job-4, job-4.t2.a1, or a node name */
+	char node[PROTO_NAME_MAX];
+	char from[16], to[16];  /* state names, "" when not a transition */
+	char text[PROTO_REASON_MAX];
+};
+void msg_encode_event(struct mpw *w, const struct msg_event *m);
+int msg_decode_event(const msgpack_object *o, struct msg_event *m, struct mpr_err *e);
 
 struct msg_list_request {
 	char state[32];         /* "" = all; else a state name, e.g. "RUNNING" */

@@ -61,6 +61,15 @@ void res_sub(struct res *acc, const struct res *r)
 	res_combine(acc, r, -1);
 }
 
+void res_scale(struct res *r, int64_t k)
+{
+	r->vcores_m *= k;
+	r->mem_mb *= k;
+	r->gpus *= k;
+	for (int i = 0; i < r->ncustom; i++)
+		r->custom[i].count *= k;
+}
+
 bool res_is_zero(const struct res *r)
 {
 	if (r->vcores_m > 0 || r->mem_mb > 0 || r->gpus > 0)

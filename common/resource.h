@@ -32,6 +32,8 @@ bool res_fits(const struct res *want, const struct res *avail);
 void res_add(struct res *acc, const struct res *r);
 /* acc -= r, component-wise. */
 void res_sub(struct res *acc, const struct res *r);
+/* r = r * k (every component; e.g. the demand of k tasks). */
+void res_scale(struct res *r, int64_t k);
 /* True when no component is positive. */
 bool res_is_zero(const struct res *r);
 /* True when any component is negative. */

@@ -131,6 +131,7 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 		ag->next_sweep_ms = now + SWEEP_PERIOD_MS;
 		attempt_sweep(ag, now);
 	}
+	health_tick(ag, now);
 }
 
 static struct event *add_signal(struct agent *ag, int sig, event_callback_fn cb)
@@ -164,6 +165,7 @@ void agent_init(struct agent *ag)
 	ag->sigint_ev = add_signal(ag, SIGINT, stop_signal_cb);
 	ag->cron_ev = event_new(ag->base, -1, EV_PERSIST, cron_cb, ag);
 	event_add(ag->cron_ev, &cron);
+	health_start(ag);
 }
 
 /*
@@ -188,6 +190,7 @@ void agent_cleanup(struct agent *ag)
 		attempt_free(a);
 	}
 	rmconn_free(ag);
+	health_free(ag);
 	event_base_loop(ag->base, EVLOOP_NONBLOCK);
 	struct event *evs[] = { ag->sigchld_ev, ag->sigterm_ev, ag->sigint_ev, ag->cron_ev,
 				ag->stop_ev };

@@ -50,6 +50,9 @@ struct agent_conf {
 	int64_t max_frame_mb;
 	char *log_level;
 	char *log_file;
+	char *health_script;       /* "" = no health check (health.c) */
+	int64_t health_interval_ms;
+	int64_t health_timeout_ms;
 };
 
 extern const struct conf_entry agent_conf_table[];
@@ -88,6 +91,7 @@ struct agent {
 	int64_t next_memscan_ms;
 	int64_t next_sweep_ms;
 	int64_t mem_used_mb;         /* sum of the last sampled RSS of all attempts */
+	struct health *health;       /* the health check's state; NULL without a script */
 };
 
 typedef void (*job_cancel_fn)(void *arg); /* frees arg when the agent exits first */
@@ -304,6 +308,22 @@ void log_tail_trim(const char *buf, size_t len, bool cut, int maxlines, char *ou
 void logread_request(struct agent *ag, uint64_t reqid, const struct msg_log_read *m);
 /* Reads a failed attempt's stderr tail on the worker, then finishes it. */
 void logread_tail_then_finish(struct attempt *a, int ar_state, const char *reason);
+
+/* ---- health.c ------------------------------------------------------------------- */
+
+/* Prepares the health check (nothing when health_script is ""). */
+void health_start(struct agent *ag);
+/* Cron: starts a run when due, kills one past health_timeout. */
+void health_tick(struct agent *ag, int64_t now_ms);
+/* A reaped child: true when it was the health script (its exit is recorded). */
+bool health_child_exited(struct agent *ag, pid_t pid, int status);
+/* The last verdict into a heartbeat. */
+void health_fill(const struct agent *ag, struct msg_node_heartbeat *m);
+void health_free(struct agent *ag);
+/* The verdict of one run: output (stdout and stderr), wait status, whether it timed out
+ * or could not be executed (exec_err, else NULL). */
+void health_verdict(const char *out, size_t len, int wstatus, bool timed_out,
+		    const char *exec_err, bool *healthy, char *reason, size_t rlen);
 
 /* ---- heartbeat.c ---------------------------------------------------------------- */
 

@@ -53,6 +53,12 @@ const struct conf_entry agent_conf_table[] = {
 	  "error, warn, info or debug" },
 	{ "log_file", CONF_STR, 0, PATH_MAX, "\"\"", OFF(log_file),
 	  "log file; \"\" or \"-\" = standard error" },
+	{ "health_script", CONF_STR, 0, PATH_MAX, "\"\"", OFF(health_script),
+	  "node health check run every health_interval; a line starting ERROR or a non-zero exit = unhealthy; \"\" = none" },
+	{ "health_interval", CONF_MS, 100, DAY_MS, "\"30s\"", OFF(health_interval_ms),
+	  "how often the health script runs" },
+	{ "health_timeout", CONF_MS, 100, DAY_MS, "\"20s\"", OFF(health_timeout_ms),
+	  "a health script running longer is killed and the node is unhealthy" },
 };
 const size_t agent_conf_count = sizeof agent_conf_table / sizeof agent_conf_table[0];
 

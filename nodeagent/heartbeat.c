@@ -32,4 +32,5 @@ void heartbeat_build(struct agent *ag, int64_t seq, struct msg_node_heartbeat *m
 		m->attempts[m->nattempts++] = (struct attempt_progress){ a->id, a->progress.value,
 									 a->rss_mb };
 	}
+	health_fill(ag, m);
 }

@@ -69,6 +69,8 @@ void monitor_child_exited(struct agent *ag, pid_t pid, int status)
 	char reason[PROTO_REASON_MAX];
 	struct attempt *a = attempt_find_pid(ag, pid);
 
+	if (a == NULL && health_child_exited(ag, pid, status))
+		return;
 	if (a == NULL) {
 		log_debug("monitor", "reaped pid %d of no attempt", (int)pid);
 		return;

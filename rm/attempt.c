@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "events.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -73,6 +74,7 @@ int attempt_set_state_(struct rm_attempt *a, enum attempt_state s, const char *r
 	else
 		log_debug("attempt", "%s: %s on %s %s -> %s: %s", caller, id, a->node->name,
 			  attempt_state_names[a->state], attempt_state_names[s], reason);
+	cev_attempt(CEV_ATTEMPT_STATE, a, s, reason);
 	a->state = s;
 	if (reason != a->reason) {
 		free(a->reason);
@@ -87,6 +89,8 @@ int attempt_set_state_(struct rm_attempt *a, enum attempt_state s, const char *r
 		a->job->nlive--;
 		if (attempt_counts_as_failure(a))
 			a->task->nfailed++;
+		if (a->speculative) /* a copy either won the commit or was work thrown away */
+			*(s == ATT_SUCCEEDED ? &a->job->spec_won : &a->job->spec_wasted) += 1;
 	}
 	return 0;
 }
@@ -116,6 +120,7 @@ struct rm_attempt *attempt_start(struct cluster *cl, struct rm_job *j, struct rm
 	/* A second live attempt (a speculative copy) finds its task running already. */
 	if (t->state != TASK_RUNNING)
 		task_set_state(j, t, TASK_RUNNING, "placed");
+	cev_attempt(CEV_ATTEMPT_PLACED, a, ATT_STARTING, "placed");
 	cl->ops->launch(cl->arg, a);
 	return a;
 }

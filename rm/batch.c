@@ -157,6 +157,8 @@ const struct batch_policy batch_policies[] = {
 	{ "sjf-bf", "SJF, conservative backfilling", batch_cmp_sjf, batch_pass_greedy, false },
 	{ "f1-bf", "F1, conservative backfilling", batch_cmp_f1, batch_pass_greedy, false },
 	{ "easy", "FCFS with textbook EASY backfilling", batch_cmp_fcfs, batch_pass_easy, true },
+	{ "loom", "Loom's default: EASY, short-per-node first with aging, corrected estimates",
+	  batch_cmp_fcfs, batch_pass_loom, true },
 };
 const size_t batch_npolicies = sizeof(batch_policies) / sizeof(batch_policies[0]);
 
@@ -184,6 +186,7 @@ void batch_free(struct batch *b)
 	free(b->run);
 	free(b->started);
 	free(b->scratch);
+	batch_est_free(&b->est);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -191,11 +194,13 @@ void batch_submit(struct batch *b, struct batch_job *j)
 {
 	j->start = -1;
 	j->f1 = batch_f1_key(j->submit, j->req, j->procs);
+	j->est = batch_est_predict(&b->est, j->user, j->req);
 	list_append(&b->queue, &b->nqueue, &b->capqueue, j);
 }
 
-void batch_finish(struct batch *b, struct batch_job *j)
+void batch_finish(struct batch *b, struct batch_job *j, int64_t now)
 {
+	batch_est_learn(&b->est, j->user, j->req, now - j->start);
 	b->free += j->nodes;
 	list_remove(b->run, &b->nrun, j);
 }

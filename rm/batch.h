@@ -1,7 +1,8 @@
 /*
  * Whole-node batch scheduling over one job queue: the policies of the published batch
  * scheduling tables (FCFS, SJF, F1; without backfilling, with the RLScheduler authors'
- * conservative backfilling, and textbook EASY). Pure and I/O-free: the driver (rmsim
+ * conservative backfilling, and textbook EASY), and Loom's own (batch-loom.c, with the
+ * online estimate correction of batch-est.c). Pure and I/O-free: the driver (rmsim
  * with a virtual clock, later rmd with the real one) submits jobs, reports their ends
  * and calls batch_pass() after every event with the time; the pass says what starts.
  *
@@ -24,7 +25,23 @@ struct batch_job {
 	int32_t nodes;  /* whole nodes it takes (at least 1) */
 	int64_t start;  /* set by the pass that starts it; -1 while queued */
 	double f1;      /* the F1 key, computed by batch_submit() */
+	int64_t user;   /* who submitted it (-1 unknown): whose history corrects req */
+	int64_t est;    /* loom: the corrected estimate (<= req), set at submit */
+	double key;     /* loom: queue key of the last pass; while running, its expected end */
 	size_t id;      /* the driver's handle; the scheduler does not read it */
+};
+
+/* One user's recent jobs, for the online estimate correction (batch-est.c). */
+struct batch_user {
+	int64_t user;   /* -1: free slot */
+	double ratio[2]; /* actual / requested time of their last two finished jobs */
+	int n;          /* how many of ratio[] are known (0..2) */
+};
+
+/* Per-user history: an open-addressing hash table, grown at half full. */
+struct batch_est {
+	struct batch_user *slot;
+	size_t cap, n;
 };
 
 struct batch_policy;
@@ -42,6 +59,7 @@ struct batch {
 	size_t nstarted, capstarted;
 	struct batch_job **scratch;     /* merge buffer for the stable sorts */
 	size_t capscratch;
+	struct batch_est est;           /* what finished jobs taught (loom) */
 };
 
 /* Queue order: negative when a goes before b; 0 keeps the list order (stable). */
@@ -78,11 +96,11 @@ void batch_free(struct batch *b);
 /* Appends j to the queue. j->nodes must be between 1 and b->nodes. */
 void batch_submit(struct batch *b, struct batch_job *j);
 /*
- * j ended: its nodes are free again. The running list keeps its order, so a driver that
- * must pick among jobs ending at the same instant takes the first in b->run, as the
- * reference simulator does.
+ * j ended at now: its nodes are free again, and its run time joins its user's history.
+ * The running list keeps its order, so a driver that must pick among jobs ending at the
+ * same instant takes the first in b->run, as the reference simulator does.
  */
-void batch_finish(struct batch *b, struct batch_job *j);
+void batch_finish(struct batch *b, struct batch_job *j, int64_t now);
 /* Starts what the policy allows at time now; returns how many (listed in b->started). */
 size_t batch_pass(struct batch *b, int64_t now);
 
@@ -93,7 +111,22 @@ void batch_pass_greedy(struct batch *b, int64_t now);
 /* Textbook EASY: shadow time and extra nodes re-evaluated at every pass. */
 void batch_pass_easy(struct batch *b, int64_t now);
 
-/* Shared by batch.c and batch-backfill.c. */
+/* ---- batch-loom.c: Loom's default policy ----------------------------------------- */
+
+/* EASY over the loom order, with corrected estimates and a bounded slack (see the file). */
+void batch_pass_loom(struct batch *b, int64_t now);
+/* The loom queue key of j at now: lower goes first. */
+double batch_loom_key(const struct batch_job *j, int64_t now);
+
+/* ---- batch-est.c: online runtime-estimate correction ------------------------------ */
+
+/* Learns that one of user's jobs asked for req seconds and ran run. */
+void batch_est_learn(struct batch_est *e, int64_t user, int64_t req, int64_t run);
+/* The predicted run time of a new job of user asking for req (never above req). */
+int64_t batch_est_predict(const struct batch_est *e, int64_t user, int64_t req);
+void batch_est_free(struct batch_est *e);
+
+/* Shared by the batch*.c files. */
 void batch_sort(struct batch *b, struct batch_job **a, size_t n, batch_cmp_fn cmp);
 void batch_start(struct batch *b, struct batch_job *j, int64_t now);
 bool batch_fits(const struct batch *b, const struct batch_job *j);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "events.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -19,6 +20,7 @@ void cluster_init(struct cluster *cl, const struct cluster_ops *ops, void *arg)
 	cl->default_max_attempts = 4;
 	cl->completed_kept = 10000;
 	cl->next_job = 1;
+	spec_conf_defaults(&cl->spec);
 }
 
 void cluster_free(struct cluster *cl)
@@ -68,6 +70,7 @@ struct rm_job *cluster_add_job(struct cluster *cl, const struct job_spec *spec)
 	cl->jobs[j->id] = j;
 	cl->gone[j->id] = 0;
 	cl->njob_state[JOB_PENDING]++;
+	cev_job(CEV_JOB_SUBMITTED, j->id, JOB_PENDING, JOB_PENDING, j->spec.name);
 	job_queue_add(cl, j);
 	return j;
 }
@@ -98,6 +101,27 @@ int cluster_job_state(const struct cluster *cl, uint64_t id)
 	if (cl->jobs[id] != NULL)
 		return (int)cl->jobs[id]->state;
 	return cl->gone[id] ? (int)cl->gone[id] - 1 : -1;
+}
+
+void cluster_journal(struct cluster *cl, enum journal_kind k, const void *obj)
+{
+	if (cl->ops->journal != NULL)
+		cl->ops->journal(cl->arg, k, obj);
+}
+
+void cluster_reserve_ids(struct cluster *cl, uint64_t upto)
+{
+	size_t cap = cl->capjobs;
+
+	if (upto <= cl->next_job)
+		return;
+	cl->jobs = xgrow(cl->jobs, &cl->capjobs, (size_t)upto, sizeof(*cl->jobs));
+	cl->gone = xgrow(cl->gone, &cap, (size_t)upto, sizeof(*cl->gone));
+	for (uint64_t id = cl->next_job; id < upto; id++) {
+		cl->jobs[id] = NULL;
+		cl->gone[id] = 0;
+	}
+	cl->next_job = upto;
 }
 
 void cluster_trim(struct cluster *cl)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "failures.h"
 #include "proto.h"
 
 /* ---- states ----------------------------------------------------------------------- */
@@ -79,6 +80,8 @@ struct rm_attempt {
 	bool holds_res;   /* its resources are reserved on node */
 	bool kill_sent;   /* rmd asked the agent to stop it */
 	bool mark;        /* scratch: reported by its node on re-registration */
+	bool recovered;   /* rebuilt from the state store, fate unknown: adoptable (recover.c) */
+	bool speculative; /* a copy started by speculate.c beside a straggler */
 	int exit_code;
 	int signal;
 	double progress;  /* -1 until the task reports */
@@ -113,6 +116,10 @@ struct rm_job {
 	int32_t ntask_state[TASK_STATE_MAX];
 	int32_t nlive;         /* live attempts */
 	bool queued;           /* on the cluster's pending queue */
+	int32_t spec_launched, spec_won, spec_wasted; /* speculative copies (speculate.c) */
+	uint32_t spec_stamp;   /* scratch of speculate.c: seen in the current pass */
+	struct job_excl *excl; /* failures per node (failures.h) */
+	size_t nexcl, capexcl;
 	struct rm_job *q_prev, *q_next;
 };
 
@@ -134,6 +141,28 @@ struct rm_node {
 	int64_t registered_us;
 	int32_t nlive;
 	struct rm_attempt *live_head;
+	double spec_speed;        /* speculate.c: its attempts' mean speed against their jobs' */
+	int32_t spec_nspeed;      /* ... from this many samples (0 = unknown) */
+	struct node_health health; /* detector, health check, exclusion, drain */
+};
+
+/* Speculation parameters (speculate.c), the cluster's; a job may override each. */
+struct spec_conf {
+	bool enabled;           /* for jobs that do not say (as Hadoop: on) */
+	int32_t slow_task_pct;  /* LATE SlowTaskThreshold: percentile of the job's rates */
+	int32_t slow_node_pct;  /* LATE SlowNodeThreshold: percentile of the nodes' speeds */
+	int32_t cap_pct;        /* LATE SpeculativeCap: live copies, % of the cluster's slots */
+	int32_t multiplier_pct; /* Spark: runtime over multiplier/100 x the median duration */
+	int32_t quantile_pct;   /* Spark: ... once this % of the job's tasks finished */
+	int64_t min_runtime_us; /* no attempt is judged before it ran this long */
+};
+
+/* Facts the state store must keep (cluster_ops.journal); obj is what changed. */
+enum journal_kind {
+	JOURNAL_JOB_ENDED,           /* a job: SUCCEEDED, FAILED or KILLED */
+	JOURNAL_TASK_COMMITTED,      /* the attempt whose output became its task's */
+	JOURNAL_ATTEMPT_ENDED,       /* an attempt: FAILED, KILLED or LOST */
+	JOURNAL_NODE_DECOMMISSIONED, /* a node */
 };
 
 /* What the core needs from its driver: the time and the way to the nodes. */
@@ -143,6 +172,8 @@ struct cluster_ops {
 	void (*kill)(void *arg, struct rm_attempt *a, const char *reason);
 	void (*commit)(void *arg, struct rm_attempt *a, bool commit);
 	void (*schedule)(void *arg);  /* capacity or work changed: run a placement pass soon */
+	/* Optional (NULL: nothing is kept): records a change that must survive a restart. */
+	void (*journal)(void *arg, enum journal_kind k, const void *obj);
 };
 
 struct cluster {
@@ -161,6 +192,10 @@ struct cluster {
 	size_t fin_head, fin_n, fin_cap;
 	int32_t njob_state[JOB_STATE_MAX];
 	uint32_t rr;             /* placement rotation over nodes */
+	struct spec_conf spec;   /* speculation (speculate.c) */
+	uint32_t spec_stamp;     /* speculate.c: the current pass */
+	uint64_t spec_launched;  /* speculative copies started since rmd started */
+	struct fail_conf fc;     /* failure detection, exclusion, drain (failures.h) */
 };
 
 /* ---- cluster.c -------------------------------------------------------------------- */
@@ -177,6 +212,10 @@ struct rm_attempt *cluster_attempt(const struct cluster *cl, const struct loom_i
 void cluster_trim(struct cluster *cl);
 /* The state of job id, also for dropped jobs; -1 when the id was never assigned. */
 int cluster_job_state(const struct cluster *cl, uint64_t id);
+/* Hands a change to ops->journal, if the driver keeps one. */
+void cluster_journal(struct cluster *cl, enum journal_kind k, const void *obj);
+/* Recovery: makes ids below upto valid slots (new ones empty) and next_job >= upto. */
+void cluster_reserve_ids(struct cluster *cl, uint64_t upto);
 
 /* ---- node.c ----------------------------------------------------------------------- */
 
@@ -320,5 +359,48 @@ void sched_result_reset(struct sched_result *r);
 void sched_result_free(struct sched_result *r);
 /* Carries out a pass's result: attempts started, dependents failed. */
 void cluster_apply(struct cluster *cl, const struct sched_result *r);
+
+/* ---- speculate.c: copies of stragglers (LATE, Spark's rule), no I/O --------------- */
+
+enum spec_rule { SPEC_LATE, SPEC_SPARK };
+
+/* One copy to start: task `task` of job beside its straggling attempt `orig`. */
+struct spec_pick {
+	struct rm_job *job;
+	int32_t task;
+	struct rm_node *node;
+	struct rm_attempt *orig;
+	struct rm_attempt *copy;  /* set by spec_apply */
+	enum spec_rule rule;
+	double left_s;            /* LATE: estimated seconds left; Spark: seconds run */
+};
+
+struct spec_cand;
+struct spec_result {
+	struct spec_pick *picks;
+	size_t npicks, cappicks;
+	struct sched_node *nodes;  /* scratch: schedulable nodes and what is free on them */
+	size_t nnodes, capnodes;
+	double *vals;              /* scratch: rates, durations, speeds */
+	size_t capvals;
+	struct spec_cand *cand;    /* scratch: one job's candidates */
+	size_t capcand;
+	struct rm_job **jobs;      /* scratch: the jobs with live attempts */
+	size_t njobs, capjobs;
+};
+
+void spec_conf_defaults(struct spec_conf *c);
+/* The job's parameters (the cluster's with its overrides); false when it is off. */
+bool spec_job_conf(const struct spec_conf *c, const struct job_spec *s, struct spec_conf *out);
+/* The pct-th percentile of v[0..n) by linear interpolation; sorts v. n > 0. */
+double spec_percentile(double *v, size_t n, int32_t pct);
+/* How many copies may run at once: cap_pct of the schedulable nodes' whole vcores (>= 1). */
+int32_t spec_cap(const struct cluster *cl, int32_t cap_pct);
+/* One pass over the running jobs: fills out->picks (LATE where attempts report progress,
+ * else Spark's rule) from the free resources; changes only the nodes' speed estimates. */
+void spec_pass(struct cluster *cl, struct spec_result *out);
+/* Starts the picked copies and counts them on their jobs. */
+void spec_apply(struct cluster *cl, struct spec_result *r);
+void spec_result_free(struct spec_result *r);
 
 #endif

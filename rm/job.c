@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "events.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -67,6 +68,7 @@ int job_set_state_(struct cluster *cl, struct rm_job *j, enum job_state s, const
 	}
 	log_info("job", "%s: job-%llu %s -> %s: %s", caller, (unsigned long long)j->id,
 		 job_state_names[j->state], job_state_names[s], reason);
+	cev_job(CEV_JOB_STATE, j->id, j->state, s, reason);
 	cl->njob_state[j->state]--;
 	cl->njob_state[s]++;
 	j->state = s;
@@ -77,6 +79,7 @@ int job_set_state_(struct cluster *cl, struct rm_job *j, enum job_state s, const
 		j->end_us = cluster_now(cl);
 		job_queue_remove(cl, j);
 		finished_push(cl, j->id);
+		cluster_journal(cl, JOURNAL_JOB_ENDED, j);
 	}
 	return 0;
 }
@@ -272,6 +275,7 @@ void job_free(struct rm_job *j)
 	free(j->tasks);
 	free(j->requeue);
 	free(j->reason);
+	job_excl_free(j);
 	job_spec_free(&j->spec);
 	free(j);
 }

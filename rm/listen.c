@@ -39,6 +39,9 @@ static const struct dispatch_entry client_table[] = {
 	{ MSG_LOGS_GET, CLIENT_ROLES, msg_logs_get },
 	{ MSG_NODE_LIST, CLIENT_ROLES, msg_node_list },
 	{ MSG_CLUSTER_INFO, CLIENT_ROLES, msg_cluster_info },
+	{ MSG_EVENTS_SUBSCRIBE, CLIENT_ROLES, msg_events_subscribe },
+	{ MSG_NODE_DRAIN, CLIENT_ROLES, msg_node_drain },
+	{ MSG_NODE_UNDRAIN, CLIENT_ROLES, msg_node_undrain },
 };
 
 static const char *const port_names[PORT_MAX] = { "client", "node" };
@@ -64,6 +67,8 @@ static void on_close(struct peer *p, const char *why, void *arg)
 	if (c->node != NULL)
 		node_disconnected(rmd, c, why);
 	logs_peer_closed(rmd, p);
+	journal_peer_closed(rmd, p);
+	events_peer_closed(rmd, p);
 	/* Moves to the dead list; the record outlives this callback's callers. */
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -175,6 +180,8 @@ static int write_ports(struct rmd *rmd, char *err, size_t errlen)
 		goto out;
 	}
 	fprintf(f, "client=%d\nnode=%d\n", rmd->port[PORT_CLIENT], rmd->port[PORT_NODE]);
+	if (rmd->http_port > 0)
+		fprintf(f, "http=%d\n", rmd->http_port);
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		goto out;
@@ -195,6 +202,8 @@ int listen_start(struct rmd *rmd, char *err, size_t errlen)
 	rmd->lis[PORT_NODE] = bind_one(rmd, rmd->conf.node_listen, &rmd->port[PORT_NODE], err,
 				       errlen);
 	if (rmd->lis[PORT_NODE] == NULL)
+		return -1;
+	if (http_start(rmd, err, errlen) < 0)
 		return -1;
 	if (write_ports(rmd, err, errlen) < 0)
 		return -1;

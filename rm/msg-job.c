@@ -47,33 +47,9 @@ void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void
 	log_info("job", "job-%llu '%s' submitted by %s (%s): %d task%s of %s",
 		 (unsigned long long)j->id, j->spec.name, c->name, j->spec.user, j->spec.ntasks,
 		 j->spec.ntasks == 1 ? "" : "s", res_format(&j->spec.res, res, sizeof(res)));
-	struct loom_id jid = id_job(j->id);
-	struct mpw *w = reply_begin(rmd, id, 1);
-	mpw_kid(w, "job", &jid);
-	reply_send(rmd, p);
+	journal_job_accepted(rmd, j);
+	journal_ack(rmd, p, id, j->id, false); /* the REPLY goes once the record is durable */
 	rmd_later(rmd, LATER_SCHED);
-}
-
-/* -1 for an unknown state name; "" matches any. */
-static int state_filter(const char *name)
-{
-	if (name[0] == '\0')
-		return JOB_STATE_MAX;
-	for (int s = 0; s < JOB_STATE_MAX; s++)
-		if (strcasecmp(name, job_state_names[s]) == 0)
-			return s;
-	return -1;
-}
-
-static bool job_matches(const struct rm_job *j, int state, const struct msg_list_request *m)
-{
-	const char *queue = j->spec.queue[0] ? j->spec.queue : "default";
-
-	if (state != JOB_STATE_MAX && (int)j->state != state)
-		return false;
-	if (m->queue[0] != '\0' && strcmp(m->queue, queue) != 0)
-		return false;
-	return m->user[0] == '\0' || strcmp(m->user, j->spec.user) == 0;
 }
 
 void msg_job_list(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx)
@@ -81,36 +57,18 @@ void msg_job_list(struct peer *p, uint64_t id, const msgpack_object *obj, void *
 	struct rmd *rmd = ctx;
 	struct msg_list_request m;
 	struct mpr_err e;
-	int state;
 
 	if (msg_decode_list_request(obj, &m, &e) < 0) {
 		reply_bad(p, id, &e);
 		return;
 	}
-	if ((state = state_filter(m.state)) < 0) {
-		peer_send_error(p, id, ERR_BAD_REQUEST, "state",
-				"state: '%s' is not a job state (PENDING, RUNNING, SUCCEEDED, "
-				"FAILED, KILLED)", m.state);
+	char err[256];
+	struct mpw *w = reply_begin(rmd, id, 1);
+	if (views_job_list(w, &rmd->cl, &m, err, sizeof(err)) < 0) {
+		peer_send_error(p, id, ERR_BAD_REQUEST, "state", "%s", err);
 		return;
 	}
-	size_t n = 0, cap = 0;
-	const struct rm_job **sel = NULL;
-	for (uint64_t jid = rmd->cl.next_job - 1; jid >= 1; jid--) { /* newest first */
-		const struct rm_job *j = rmd->cl.jobs[jid];
-		if (m.limit > 0 && n >= (size_t)m.limit)
-			break;
-		if (j == NULL || !job_matches(j, state, &m))
-			continue;
-		sel = xgrow(sel, &cap, n + 1, sizeof(*sel));
-		sel[n++] = j;
-	}
-	struct mpw *w = reply_begin(rmd, id, 1);
-	mpw_key(w, "jobs");
-	mpw_array(w, (uint32_t)n);
-	for (size_t i = 0; i < n; i++)
-		view_job(w, sel[i], false);
 	reply_send(rmd, p);
-	free(sel);
 }
 
 /* The job named by a request, or NULL after answering ERR_NOT_FOUND. */
@@ -174,9 +132,5 @@ void msg_job_kill(struct peer *p, uint64_t id, const msgpack_object *obj, void *
 	snprintf(why, sizeof(why), "killed by %s%s%.800s", c->name, m.reason[0] ? ": " : "",
 		 m.reason);
 	job_end(&rmd->cl, j, JOB_KILLED, why);
-	struct loom_id jid = id_job(j->id);
-	struct mpw *w = reply_begin(rmd, id, 2);
-	mpw_kid(w, "job", &jid);
-	mpw_kstr(w, "state", job_state_names[j->state]);
-	reply_send(rmd, p);
+	journal_ack(rmd, p, id, j->id, true);
 }

@@ -58,6 +58,8 @@ static void adopt(struct rmd *rmd, struct rm_node *n, const struct msg_node_regi
 
 	for (int i = 0; i < m->nattempts; i++) {
 		a = cluster_attempt(&rmd->cl, &m->attempts[i].id);
+		if (a == NULL || a->recovered) /* kept running through a restart of rmd */
+			a = recover_adopt(rmd, n, &m->attempts[i].id);
 		if (a != NULL && attempt_live(a) && a->node == n)
 			a->mark = true;
 		else
@@ -129,6 +131,7 @@ void msg_node_register(struct peer *p, uint64_t id, const msgpack_object *obj, v
 		mpw_kint(w, "expiry_ms", rmd->conf.node_expiry_ms);
 		reply_send(rmd, p);
 		adopt(rmd, n, &m);
+		recover_node_registered(rmd);
 		rmd_later(rmd, LATER_SCHED);
 	}
 	msg_node_register_free(&m);
@@ -152,6 +155,7 @@ void msg_node_heartbeat(struct peer *p, uint64_t id, const msgpack_object *obj, 
 	n->reported_used = m.used;
 	n->mem_used_mb = m.mem_used_mb;
 	n->load1 = m.load1;
+	health_heartbeat(rmd, n, &m);
 	for (int i = 0; i < m.nattempts; i++) {
 		struct rm_attempt *a = cluster_attempt(&rmd->cl, &m.attempts[i].id);
 		if (a == NULL || a->node != n || !attempt_live(a))
@@ -248,10 +252,10 @@ void nodes_check_expiry(struct rmd *rmd)
 
 	for (size_t i = 0; i < rmd->cl.nnodes; i++) {
 		struct rm_node *n = rmd->cl.nodes[i];
-		int64_t quiet = now - n->last_seen_ms;
-		if (!node_member(n) || quiet <= rmd->conf.node_expiry_ms)
+		if (!node_member(n) ||
+		    !detect_dead(&n->health.hb, &rmd->cl.fc.det, n->last_seen_ms, now, why,
+				 sizeof(why)))
 			continue;
-		snprintf(why, sizeof(why), "no heartbeat for %.1fs", (double)quiet / 1000.0);
 		detach_peer(n, why);
 		node_lost(&rmd->cl, n, why);
 	}

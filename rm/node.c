@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "events.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -52,6 +53,7 @@ int node_set_state_(struct rm_node *n, enum node_state s, const char *reason,
 	}
 	log_info("node", "%s: %s %s -> %s: %s", caller, n->name, node_state_names[n->state],
 		 node_state_names[s], reason);
+	cev_node(n, s, reason);
 	n->state = s;
 	free(n->reason);
 	n->reason = xstrdup(reason);
@@ -120,6 +122,7 @@ void node_lost(struct cluster *cl, struct rm_node *n, const char *reason)
 
 	if (node_set_state(n, NODE_LOST, reason) < 0)
 		return;
+	detect_reset(&n->health.hb); /* if it returns, its silence is no sample */
 	snprintf(why, sizeof(why), "node %s lost: %s", n->name, reason);
 	while (n->live_head != NULL)
 		outcome_ended(cl, n->live_head, ATT_LOST, why);
@@ -134,5 +137,6 @@ void node_free(struct rm_node *n)
 	free(n->host);
 	free(n->reason);
 	mpr_strv_free(n->labels);
+	node_health_free(&n->health);
 	free(n);
 }

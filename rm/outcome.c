@@ -128,6 +128,9 @@ void outcome_ended(struct cluster *cl, struct rm_attempt *a, enum attempt_state 
 		a->end_us = cluster_now(cl);
 	if (attempt_set_state(a, s, reason) < 0)
 		return;
+	cluster_journal(cl, JOURNAL_ATTEMPT_ENDED, a);
+	if (s == ATT_FAILED)
+		failures_attempt_failed(cl, a); /* may exclude the node for j, or for all */
 	if (t->committer == a)
 		t->committer = NULL;
 	cl->ops->schedule(cl->arg); /* its resources are free again */
@@ -165,5 +168,6 @@ void outcome_committed(struct cluster *cl, struct rm_attempt *a, bool commit, bo
 	if (task_finished(t))
 		return; /* its job was killed while the commit was in flight */
 	task_set_state(a->job, t, TASK_SUCCEEDED, "output committed");
+	cluster_journal(cl, JOURNAL_TASK_COMMITTED, a);
 	job_task_succeeded(cl, a->job);
 }

@@ -45,6 +45,7 @@ static void ops_launch(void *arg, struct rm_attempt *a)
 	};
 
 	snprintf(m.user, sizeof(m.user), "%s", s->user);
+	journal_launched(rmd, a); /* before the launch leaves: attempt numbers stay unique */
 	log_info("sched", "placed %s on %s", id_format(&a->id, id, sizeof(id)), a->node->name);
 	mpw_reset(&rmd->w);
 	msg_encode_attempt_launch(&rmd->w, 0, &m);
@@ -90,16 +91,22 @@ const struct cluster_ops rm_cluster_ops = {
 	.kill = ops_kill,
 	.commit = ops_commit,
 	.schedule = ops_schedule,
+	.journal = journal_change,
 };
 
 void place_pass(struct rmd *rmd)
 {
 	int64_t t0 = mono_us();
 
+	if (rmd->recovering) /* agents may still report tasks that run: recover.c */
+		return;
+
 	sched_fifo.pass(&rmd->cl, &rmd->sr);
+	metrics_observe_pass(rmd, (double)(mono_us() - t0) / 1e6);
 	cluster_apply(&rmd->cl, &rmd->sr);
 	if (rmd->sr.npl > 0 || rmd->sr.ndep > 0)
 		log_debug("sched", "pass: %zu placed, %zu failed on dependencies, %lld us",
 			  rmd->sr.npl, rmd->sr.ndep, (long long)(mono_us() - t0));
+	spec_run(rmd, true); /* with what the pass left free */
 	cluster_trim(&rmd->cl);
 }

@@ -33,6 +33,28 @@ struct rm_conf {
 	int64_t log_timeout_ms;
 	char *log_level;
 	char *log_file;
+	char *failure_detector;    /* "expiry" or "phi" (msg-health.c) */
+	int64_t phi_threshold;
+	int64_t phi_window;
+	int64_t phi_min_stddev_ms;
+	int64_t phi_pause_ms;
+	int64_t job_node_failures;
+	int64_t node_failures;
+	int64_t node_failure_window_ms;
+	int64_t node_cooldown_ms;
+	int64_t drain_timeout_ms;
+	char *http_listen;         /* "" = no HTTP server */
+	bool http_allow_remote;
+	int64_t events_kept;
+	int64_t event_queue_max_mb;
+	bool wal_fsync;            /* journal.c: acknowledge submissions after fsync */
+	int64_t snapshot_interval_ms;
+	int64_t snapshot_records;
+	int64_t recovery_wait_ms;  /* 0 = node_expiry */
+	bool speculation;          /* spec-run.c: the default for jobs that do not say */
+	int64_t spec_slow_task_pct, spec_slow_node_pct, spec_cap_pct;
+	int64_t spec_multiplier_pct, spec_quantile_pct;
+	int64_t spec_min_runtime_ms, spec_interval_ms;
 };
 
 enum rm_port { PORT_CLIENT, PORT_NODE, PORT_MAX };
@@ -61,7 +83,7 @@ struct log_req {
 };
 
 /* Work for the end of the current loop turn (one event, however many requests). */
-enum { LATER_SCHED = 1, LATER_REAP = 2 };
+enum { LATER_SCHED = 1, LATER_REAP = 2, LATER_EVENTS = 4 };
 
 struct rmd {
 	struct event_base *base;
@@ -79,9 +101,32 @@ struct rmd {
 	struct mpw w;             /* reused for every outgoing message */
 	struct log_req *logs;
 	uint64_t log_seq;
-	int64_t cron_last[4];
+	int64_t cron_last[8];      /* by row of rmd.c's cron table */
 	bool stopping;
+	struct rm_events *events;  /* event-stream.c */
+	struct rm_http *http;      /* http.c */
+	struct rm_metrics *metrics;/* metrics-rm.c */
+	int http_port;             /* 0 when HTTP is off */
+	struct store *store;       /* journal.c, recover.c: the state store */
+	bool replaying;            /* applying saved records: nothing is journaled */
+	bool recovering;           /* waiting for agents after a restart: no placement */
+	struct event *ev_recovery;
+	struct pending_ack *acks;  /* replies waiting for fsync */
+	int64_t snap_last_ms;
+	struct {
+		uint64_t records, jobs, adopted;
+		double replay_ms;
+	} rec;                     /* what recovery did, for logs and views */
+	struct spec_result spec;   /* spec-run.c */
+	int64_t spec_last_ms;      /* mono_ms of the last speculation pass */
 };
+
+/* ---- spec-run.c: speculative copies, evaluated on the cron and after placements ---- */
+
+/* The cluster's speculation parameters from the configuration. */
+void spec_configure(struct rmd *rmd);
+/* A pass when spec_interval has passed (cron) or soon after a placement pass. */
+void spec_run(struct rmd *rmd, bool after_placement);
 
 /* ---- conf-rm.c -------------------------------------------------------------------- */
 
@@ -121,8 +166,19 @@ void msg_attempt_status(struct peer *p, uint64_t id, const msgpack_object *obj, 
 void msg_attempt_committed(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);
 /* A node's connection closed: it stays a member (expiry decides) but takes no work. */
 void node_disconnected(struct rmd *rmd, struct conn *c, const char *why);
-/* Cron: nodes without a heartbeat for node_expiry become LOST. */
+/* Cron: nodes the failure detector (expiry or phi, failures.h) calls dead become LOST. */
 void nodes_check_expiry(struct rmd *rmd);
+
+/* ---- msg-health.c: node failures, the daemon side -------------------------------- */
+
+/* Copies the failure settings into the core; fatal for a bad failure_detector. */
+void health_configure(struct rmd *rmd);
+/* A heartbeat arrived from n: feeds the detector and the agent's health verdict. */
+void health_heartbeat(struct rmd *rmd, struct rm_node *n, const struct msg_node_heartbeat *m);
+/* Cron: drains finished or timed out, exclusion cool-downs over. */
+void health_tick(struct rmd *rmd);
+void msg_node_drain(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);
+void msg_node_undrain(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);
 
 /* ---- msg-job.c -------------------------------------------------------------------- */
 
@@ -151,6 +207,94 @@ void logs_peer_closed(struct rmd *rmd, struct peer *p);
 /* Cron: requests past log_timeout get ERR_UNAVAILABLE. */
 void logs_check_timeouts(struct rmd *rmd);
 void logs_free(struct rmd *rmd);
+
+/* ---- event-stream.c: the event ring, its subscribers, events_subscribe -------- */
+
+struct cluster_event;
+struct cev_ring;
+/* A subscriber of the event stream (a client connection, an HTTP SSE response). */
+struct ev_sub {
+	uint64_t next;            /* seq of the next event it should get */
+	/* Sends one event; returns -1 when the subscriber cannot take it (then dropped). */
+	int (*send)(struct ev_sub *s, const struct cluster_event *ev);
+	size_t (*queued)(const struct ev_sub *s); /* bytes not yet written */
+	/* Ends the subscription (the subscriber is slow or gone); s is not used after. */
+	void (*drop)(struct ev_sub *s, const char *why);
+	void *arg;
+	struct ev_sub *prev_sub, *next_sub;
+};
+void events_start(struct rmd *rmd);
+void events_stop(struct rmd *rmd);
+/* End of a loop turn: sends the new events to every subscriber, dropping slow ones. */
+void events_flush(struct rmd *rmd);
+/* Adds s; it first gets the last `backlog` kept events, then a "snapshot" marker. */
+void events_subscribe(struct rmd *rmd, struct ev_sub *s, uint64_t backlog);
+void events_unsubscribe(struct rmd *rmd, struct ev_sub *s);
+uint64_t events_last_seq(const struct rmd *rmd);
+const struct cev_ring *events_ring(const struct rmd *rmd);
+void events_peer_closed(struct rmd *rmd, struct peer *p);
+void msg_events_subscribe(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);
+
+/* ---- views-list.c: the list and summary views, shared by the protocol and HTTP ----- */
+
+/* Writes {jobs: [...]}; -1 with err filled for a bad filter. */
+int views_job_list(struct mpw *w, const struct cluster *cl, const struct msg_list_request *m,
+		   char *err, size_t errlen);
+int views_node_list(struct mpw *w, const struct cluster *cl, const struct msg_list_request *m,
+		    char *err, size_t errlen);
+/* The fields of cluster_info (nfields says how many the caller's map must hold). */
+#define VIEWS_CLUSTER_FIELDS 14
+void views_cluster(struct mpw *w, const struct rmd *rmd);
+/* What the pending queue still asks for (tasks times resources); returns the tasks. */
+int64_t views_demand(const struct cluster *cl, struct res *demand);
+/* {queues: [...]}: the queues with their use and demand ("default" only, for now). */
+void views_queues(struct mpw *w, const struct cluster *cl);
+
+/* ---- http.c, http-api.c, http-sse.c: the HTTP server ------------------------------- */
+
+/* Binds http_listen (refusing a non-loopback address unless allowed). "" = off. */
+int http_start(struct rmd *rmd, char *err, size_t errlen);
+void http_stop(struct rmd *rmd);
+
+/* ---- metrics-rm.c: /metrics from rmd's state --------------------------------------- */
+
+void metrics_init(struct rmd *rmd);
+void metrics_free(struct rmd *rmd);
+/* Counts what the event stream says (attempt outcomes, placements, nodes lost). */
+void metrics_note_event(struct rmd *rmd, const struct cluster_event *ev);
+void metrics_observe_pass(struct rmd *rmd, double seconds);
+/* Appends the whole exposition text to out. */
+struct evbuffer;
+void metrics_write(struct rmd *rmd, struct evbuffer *out);
+
+/* ---- journal.c: what rmd writes to its state store -------------------------------- */
+
+struct pending_ack;
+/* The cluster_ops journal hook. */
+void journal_change(void *arg, enum journal_kind k, const void *obj);
+void journal_job_accepted(struct rmd *rmd, const struct rm_job *j);
+void journal_launched(struct rmd *rmd, const struct rm_attempt *a);
+/* Replies to a submission (or kill, with its state) once what is logged is durable. */
+void journal_ack(struct rmd *rmd, struct peer *p, uint64_t req_id, uint64_t job, bool kill);
+void journal_peer_closed(struct rmd *rmd, struct peer *p);
+/* Frees replies still waiting (at shutdown, after the store is closed). */
+void journal_free(struct rmd *rmd);
+/* Writes a snapshot now; -1 with err filled when it cannot start. */
+int journal_snapshot(struct rmd *rmd, char *err, size_t errlen);
+/* Cron: a snapshot when snapshot_interval or snapshot_records says so. */
+void journal_tick(struct rmd *rmd);
+
+/* ---- recover.c: restart recovery -------------------------------------------------- */
+
+/* Opens the state store and rebuilds the cluster from it; starts the recovery wait. */
+int recover_open(struct rmd *rmd, char *err, size_t errlen);
+/* A registering node reports attempt id that rmd has no live record of: a live record
+ * when it may be adopted (job known and unfinished, task not committed), else NULL. */
+struct rm_attempt *recover_adopt(struct rmd *rmd, struct rm_node *n, const struct loom_id *id);
+/* After a registration: ends the recovery wait once every known node is back. */
+void recover_node_registered(struct rmd *rmd);
+void recover_end(struct rmd *rmd, const char *why);
+void recover_free(struct rmd *rmd);
 
 /* ---- place.c ---------------------------------------------------------------------- */
 

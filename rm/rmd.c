@@ -23,15 +23,23 @@ static void trim_jobs(struct rmd *rmd)
 	cluster_trim(&rmd->cl);
 }
 
+static void spec_cron(struct rmd *rmd)
+{
+	spec_run(rmd, false); /* its own period is spec_interval */
+}
+
 /* The cron's chores, each run when its period has passed (Redis's run_with_period). */
 static const struct cron_job {
 	const char *name;
 	int64_t period_ms;
 	void (*fn)(struct rmd *rmd);
 } cron_jobs[] = {
-	{ "node-expiry", 200, nodes_check_expiry },
+	{ "node-expiry", 100, nodes_check_expiry },
+	{ "node-health", 200, health_tick },
 	{ "log-timeouts", 1000, logs_check_timeouts },
 	{ "job-retention", 5000, trim_jobs },
+	{ "speculation", 100, spec_cron },
+	{ "snapshot", 1000, journal_tick },
 };
 
 static void cron_cb(evutil_socket_t fd, short what, void *arg)
@@ -55,6 +63,10 @@ static void later_cb(evutil_socket_t fd, short what, void *arg)
 	rmd->later = 0;
 	if ((todo & LATER_SCHED) && !rmd->stopping)
 		place_pass(rmd);
+	if ((todo | rmd->later) & LATER_EVENTS) {
+		rmd->later &= ~(unsigned)LATER_EVENTS; /* flushed now, with what the pass did */
+		events_flush(rmd);
+	}
 	if (todo & LATER_REAP)
 		conns_reap(rmd);
 }
@@ -138,7 +150,11 @@ static void rmd_init(struct rmd *rmd)
 	cluster_init(&rmd->cl, &rm_cluster_ops, rmd);
 	rmd->cl.default_max_attempts = (int32_t)rmd->conf.default_max_attempts;
 	rmd->cl.completed_kept = (size_t)rmd->conf.completed_jobs_kept;
+	health_configure(rmd);
+	spec_configure(rmd);
 	mpw_init(&rmd->w);
+	metrics_init(rmd);
+	events_start(rmd);
 	rmd->ev_later = event_new(rmd->base, -1, 0, later_cb, rmd);
 	rmd->ev_cron = event_new(rmd->base, -1, EV_PERSIST, cron_cb, rmd);
 	rmd->ev_sig[0] = evsignal_new(rmd->base, SIGINT, signal_cb, rmd);
@@ -157,16 +173,21 @@ static void rmd_free(struct rmd *rmd)
 	listen_stop(rmd);
 	logs_free(rmd);
 	conns_close_all(rmd);
+	http_stop(rmd);
 	/* Closed peers are freed by zero-delay timers: let them run. */
 	for (int i = 0; i < 3; i++)
 		event_base_loop(rmd->base, EVLOOP_NONBLOCK);
 	conns_reap(rmd);
+	recover_free(rmd); /* after the connections: nothing is journaled any more */
+	events_stop(rmd);
+	metrics_free(rmd);
 	event_free(rmd->ev_later);
 	event_free(rmd->ev_cron);
 	event_free(rmd->ev_sig[0]);
 	event_free(rmd->ev_sig[1]);
 	cluster_free(&rmd->cl);
 	sched_result_free(&rmd->sr);
+	spec_result_free(&rmd->spec);
 	mpw_free(&rmd->w);
 	event_base_free(rmd->base);
 	conf_free(rm_conf_table, rm_conf_n, &rmd->conf);
@@ -195,6 +216,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmd: cannot open log file %s: %s; logging to stderr\n",
 			rmd->conf.log_file, strerror(errno));
 	rmd_init(rmd);
+	/* Why before listening: no agent may register before the state is rebuilt. */
+	if (recover_open(rmd, err, sizeof(err)) < 0)
+		fatal("state store: %s", err);
 	if (listen_start(rmd, err, sizeof(err)) < 0)
 		fatal("%s", err);
 	log_info("rmd", "ready: clients on port %d, nodes on port %d, state in %s",

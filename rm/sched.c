@@ -21,6 +21,7 @@ struct pass {
 	struct sched_result *out;
 	struct res nofit[NOFIT_MAX]; /* shapes that fit on no node any more this pass */
 	int nnofit;
+	int32_t members;             /* member nodes, for the exclusion fallback */
 };
 
 void sched_result_reset(struct sched_result *r)
@@ -91,16 +92,24 @@ static void add_dep_failed(struct sched_result *out, struct rm_job *j, uint64_t 
 	out->dep_bad[out->ndep++] = bad;
 }
 
-/* Fills out->cand with the nodes that can take one task of j; returns their count. */
-static size_t candidates(struct sched_result *out, const struct res *want)
+/* Fills out->cand with the nodes that can take one task of j; returns their count.
+ * strict: skip the nodes excluded for j (nodehealth.c). */
+static size_t candidates(struct sched_result *out, const struct rm_job *j, bool strict)
 {
 	size_t nc = 0;
 
 	out->cand = xgrow(out->cand, &out->capcand, out->nnodes, sizeof(*out->cand));
 	for (size_t i = 0; i < out->nnodes; i++)
-		if (res_fits(want, &out->nodes[i].free))
+		if (res_fits(&j->spec.res, &out->nodes[i].free) &&
+		    !(strict && job_node_excluded(j, out->nodes[i].node)))
 			out->cand[nc++] = i;
 	return nc;
+}
+
+/* Exclusion holds unless every member node is excluded for j: then max_attempts rules. */
+static bool exclusion_strict(const struct pass *ps, const struct rm_job *j)
+{
+	return j->nexcl > 0 && job_excluded_count(j) < ps->members;
 }
 
 /* Picks among candidates from position pos, avoiding nodes where t already failed
@@ -135,7 +144,8 @@ static void place_job(struct pass *ps, struct rm_job *j)
 {
 	struct sched_result *out = ps->out;
 	const struct res *want = &j->spec.res;
-	size_t nc = candidates(out, want), pos = 0;
+	bool strict = exclusion_strict(ps, j);
+	size_t nc = candidates(out, j, strict), pos = 0;
 	int32_t ti;
 
 	for (size_t i = 0; nc > 0 && (ti = nth_unplaced(j, i)) >= 0; i++) {
@@ -151,7 +161,7 @@ static void place_job(struct pass *ps, struct rm_job *j)
 			pos = (p + 1) % nc;
 		}
 	}
-	if (nc == 0)
+	if (nc == 0 && !strict) /* excluded nodes do not make the shape unfit for others */
 		add_nofit(ps, want);
 }
 
@@ -162,6 +172,8 @@ void sched_pass(struct cluster *cl, struct sched_result *out)
 
 	sched_result_reset(out);
 	collect_nodes(cl, out);
+	for (size_t i = 0; i < cl->nnodes; i++)
+		ps.members += node_member(cl->nodes[i]);
 	for (struct rm_job *j = cl->q_head; j != NULL; j = j->q_next) {
 		enum dep_status d = job_deps(cl, j, &bad);
 		if (d == DEPS_FAILED) {

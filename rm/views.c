@@ -5,10 +5,10 @@
  */
 #include "rm.h"
 
-#define JOB_FIELDS 18
-#define JOB_INFO_FIELDS 6
+#define JOB_FIELDS 21
+#define JOB_INFO_FIELDS 7
 #define TASK_FIELDS 4
-#define ATTEMPT_FIELDS 10
+#define ATTEMPT_FIELDS 11
 #define NODE_FIELDS 10
 
 static const char *str(const char *s)
@@ -29,6 +29,7 @@ static void view_attempt(struct mpw *w, const struct rm_attempt *a)
 	mpw_kint(w, "start_us", a->start_us);
 	mpw_kint(w, "end_us", a->end_us);
 	mpw_kstr(w, "log_tail", str(a->log_tail));
+	mpw_kbool(w, "speculative", a->speculative);
 }
 
 static void view_task(struct mpw *w, const struct rm_task *t)
@@ -49,6 +50,7 @@ static void view_job_more(struct mpw *w, const struct rm_job *j)
 	mpw_kstrv(w, "argv", j->spec.argv, j->spec.nargv);
 	mpw_kstrv(w, "env", j->spec.env, j->spec.nenv);
 	mpw_kint(w, "max_attempts", j->spec.max_attempts);
+	mpw_kstr(w, "speculation", spec_mode_names[j->spec.speculation.mode]);
 	mpw_kstr(w, "output_dir", str(j->spec.output_dir));
 	mpw_kstr(w, "workdir", str(j->spec.workdir));
 	mpw_key(w, "tasks");
@@ -75,6 +77,9 @@ void view_job(struct mpw *w, const struct rm_job *j, bool full)
 	mpw_kint(w, "tasks_pending", n[TASK_PENDING]);
 	mpw_kint(w, "tasks_failed", n[TASK_FAILED]);
 	mpw_kdouble(w, "progress", job_progress(j));
+	mpw_kint(w, "spec_launched", j->spec_launched);
+	mpw_kint(w, "spec_won", j->spec_won);
+	mpw_kint(w, "spec_wasted", j->spec_wasted);
 	mpw_kint(w, "submit_us", j->submit_us);
 	mpw_kint(w, "start_us", j->start_us);
 	mpw_kint(w, "end_us", j->end_us);

@@ -13,7 +13,8 @@
 
 static void test_lookup(void **state)
 {
-	const char *verbs[] = { "jobs", "job", "kill", "nodes", "logs", "status", "help" };
+	const char *verbs[] = { "jobs", "job", "kill", "nodes", "drain", "undrain", "logs",
+				"status", "help" };
 
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
 		const struct cmd_entry *e = cmd_find(verbs[i]);
@@ -38,7 +39,23 @@ static void test_entries_complete(void **state)
 		for (const struct cmd_entry *const *o = e + 1; *o != NULL; o++)
 			assert_string_not_equal((*e)->name, (*o)->name);
 	}
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 10);
+}
+
+/* rmctl drain NODE --timeout 30s --reason TEXT */
+static void test_parse_drain(void **state)
+{
+	char *argv[] = { "drain", "node-1", "--timeout", "30s", "--reason", "disk swap", NULL };
+	struct cmd_args a;
+	char err[256];
+
+	assert_int_equal(cmd_parse(&cmd_drain_entry, ARGC(argv), argv, &a, err, sizeof err), 0);
+	assert_int_equal(a.argc, 1);
+	assert_string_equal(a.argv[0], "node-1");
+	assert_string_equal(a.opt['t'], "30s");
+	assert_string_equal(a.opt['r'], "disk swap");
+	char *none[] = { "undrain", NULL };
+	assert_int_equal(cmd_parse(&cmd_undrain_entry, ARGC(none), none, &a, err, sizeof err), -1);
 }
 
 static void test_parse_options(void **state)
@@ -112,6 +129,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_entries_complete),
+		cmocka_unit_test(test_parse_drain),
 		cmocka_unit_test(test_parse_options),
 		cmocka_unit_test(test_parse_args_after_options),
 		cmocka_unit_test(test_parse_errors),

@@ -40,7 +40,9 @@ static const char good[] =
 	"output = \"out/../results\";\n"
 	"workdir = \"/data\";\n"
 	"env = { REGION = \"emea\"; THREADS = 4; };\n"
-	"after = ( \"job-3\", 4 );\n";
+	"after = ( \"job-3\", 4 );\n"
+	"speculation = false;\n"
+	"speculation_params = { multiplier_pct = 200; min_runtime_ms = 3000; };\n";
 
 static void test_good_file(void **state)
 {
@@ -70,6 +72,10 @@ static void test_good_file(void **state)
 	assert_int_equal(s.nafter, 2);
 	assert_int_equal(s.after[0], 3);
 	assert_int_equal(s.after[1], 4);
+	assert_int_equal(s.speculation.mode, SPECULATE_OFF);
+	assert_int_equal(s.speculation.multiplier_pct, 200);
+	assert_int_equal(s.speculation.min_runtime_ms, 3000);
+	assert_int_equal(s.speculation.quantile_pct, 0);
 	assert_int_equal(spec_check(&s, err, sizeof err), 0);
 	job_spec_free(&s);
 }
@@ -93,11 +99,14 @@ static void test_errors_with_lines(void **state)
 	expect_error("name = \"x\";\ntasks = ;\n", ":2: syntax error");
 	expect_error("name = \"x\";\n\ntaks = 16;\n",
 		     ":3: unknown key 'taks' (known: name, tasks, command, shell, resources, "
-		     "max_attempts, priority, queue, output, workdir, env, after)");
+		     "max_attempts, priority, queue, output, workdir, env, after, speculation, speculation_params)");
 	expect_error("tasks = \"16\";\n", ":1: tasks: must be an integer, not a string");
 	expect_error("\ntasks = 0;\n", ":2: tasks: must be 1..1000000, not 0");
 	expect_error("priority = 5000;\n", ":1: priority: must be -1000..1000, not 5000");
 	expect_error("max_attempts = 0;\n", ":1: max_attempts: must be 1..100, not 0");
+	expect_error("speculation = 1;\n", ":1: speculation: must be true or false, not an integer");
+	expect_error("speculation_params = { multiplier_pct = 50; };\n",
+		     ":1: speculation_params.multiplier_pct: must be 100..10000, not 50");
 	expect_error("command = [];\n", ":1: command: must be a non-empty list of strings, "
 					"e.g. [\"prog\", \"arg\"]");
 	expect_error("command = (\"a\", 1);\n",

@@ -97,6 +97,23 @@ static void test_all_flags(void **state)
 	assert_int_equal(o.spec.nenv, 2);
 	assert_string_equal(o.spec.env[0], "A=2");
 	assert_string_equal(o.spec.env[1], "B=x=y");
+	assert_int_equal(o.spec.speculation.mode, SPECULATE_DEFAULT);
+	submit_opts_free(&o);
+}
+
+/* --speculate and --no-speculate: the last one given wins. */
+static void test_speculate_flags(void **state)
+{
+	char *on[] = { "rmsubmit", "--no-speculate", "--speculate", "true", NULL };
+	char *off[] = { "rmsubmit", "--speculate", "--no-speculate", "true", NULL };
+	struct submit_opts o;
+	char err[512] = "";
+
+	assert_int_equal(submit_parse(ARGC(on), on, &o, err, sizeof err), 0);
+	assert_int_equal(o.spec.speculation.mode, SPECULATE_ON);
+	submit_opts_free(&o);
+	assert_int_equal(submit_parse(ARGC(off), off, &o, err, sizeof err), 0);
+	assert_int_equal(o.spec.speculation.mode, SPECULATE_OFF);
 	submit_opts_free(&o);
 }
 
@@ -181,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_command_without_dashes),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_all_flags),
+		cmocka_unit_test(test_speculate_flags),
 		cmocka_unit_test(test_relative_output_made_absolute),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help),

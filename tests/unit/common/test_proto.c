@@ -150,6 +150,7 @@ static void sample_spec(struct job_spec *s)
 	s->nafter = 2;
 	s->after[0] = 3;
 	s->after[1] = 7;
+	s->speculation = (struct job_speculation){ SPECULATE_OFF, 20, 30, 15, 200, 60, 2500 };
 }
 
 static void sample_report(struct attempt_report *r, int n)
@@ -223,7 +224,8 @@ static struct attempt_progress progress[2] = {
 static void enc_heartbeat(struct mpw *w)
 {
 	struct msg_node_heartbeat m = { .seq = 17, .mem_used_mb = 900, .load1 = 1.25,
-					.nattempts = 2, .attempts = progress };
+					.nattempts = 2, .attempts = progress, .healthy = false,
+					.health_reason = "ERROR disk /data full" };
 	m.used = sample_res();
 	msg_encode_node_heartbeat(w, 0, &m);
 }
@@ -397,6 +399,18 @@ static int dec_id(const msgpack_object *o, struct mpr_err *e)
 	return msg_decode_id_request(o, &m, e);
 }
 
+static void enc_node_drain(struct mpw *w)
+{
+	struct msg_node_drain m = { .node = "node-2", .timeout_ms = 30000, .reason = "reboot" };
+	msg_encode_node_drain(w, MSG_NODE_DRAIN, 12, &m);
+}
+
+static int dec_node_drain(const msgpack_object *o, struct mpr_err *e)
+{
+	struct msg_node_drain m;
+	return msg_decode_node_drain(o, &m, e);
+}
+
 static int dec_list(const msgpack_object *o, struct mpr_err *e)
 {
 	struct msg_list_request m;
@@ -425,6 +439,7 @@ static const struct codec codecs[] = {
 	{ "job_kill", enc_job_kill, dec_id },
 	{ "logs_get", enc_logs_get, dec_id },
 	{ "job_list", enc_list, dec_list },
+	{ "node_drain", enc_node_drain, dec_node_drain },
 };
 #define NCODECS (sizeof codecs / sizeof codecs[0])
 
@@ -505,11 +520,48 @@ static void test_rt_node(void **state)
 	assert_int_equal(hb.mem_used_mb, 900);
 	assert_true(hb.load1 == 1.25);
 	assert_int_equal(hb.nattempts, 2);
+	assert_false(hb.healthy);
+	assert_string_equal(hb.health_reason, "ERROR disk /data full");
 	for (int i = 0; i < 2; i++) {
 		assert_id_equal(&hb.attempts[i].id, &progress[i].id);
 		assert_true(hb.attempts[i].progress == progress[i].progress);
 		assert_int_equal(hb.attempts[i].rss_mb, progress[i].rss_mb);
 	}
+	msg_node_heartbeat_free(&hb);
+	msgpack_unpacked_destroy(&u);
+	mpw_free(&w);
+}
+
+/* node_drain round trip; a heartbeat without health fields means healthy. */
+static void test_rt_node_drain(void **state)
+{
+	struct mpw w;
+	msgpack_unpacked u;
+	struct mpr_err e;
+	struct msg_node_drain d;
+	struct msg_node_heartbeat hb;
+
+	mpw_init(&w);
+	enc_node_drain(&w);
+	assert_int_equal(msg_decode_node_drain(unpack(&w, &u, MSG_NODE_DRAIN, 12), &d, &e), 0);
+	assert_string_equal(d.node, "node-2");
+	assert_int_equal(d.timeout_ms, 30000);
+	assert_string_equal(d.reason, "reboot");
+	msgpack_unpacked_destroy(&u);
+	mpw_reset(&w);
+	mpw_msg(&w, MSG_NODE_DRAIN, 13, 1);
+	mpw_kstr(&w, "node", "node-3");
+	assert_int_equal(msg_decode_node_drain(unpack(&w, &u, MSG_NODE_DRAIN, 13), &d, &e), 0);
+	assert_int_equal(d.timeout_ms, -1);
+	assert_string_equal(d.reason, "");
+	msgpack_unpacked_destroy(&u);
+	mpw_reset(&w);
+	mpw_msg(&w, MSG_NODE_HEARTBEAT, 0, 1);
+	mpw_kint(&w, "seq", 3);
+	assert_int_equal(msg_decode_node_heartbeat(unpack(&w, &u, MSG_NODE_HEARTBEAT, 0), &hb, &e),
+			 0);
+	assert_true(hb.healthy);
+	assert_string_equal(hb.health_reason, "");
 	msg_node_heartbeat_free(&hb);
 	msgpack_unpacked_destroy(&u);
 	mpw_free(&w);
@@ -645,6 +697,13 @@ static void assert_spec_equal(const struct job_spec *a, const struct job_spec *b
 	assert_int_equal(a->nafter, b->nafter);
 	for (int i = 0; i < a->nafter; i++)
 		assert_int_equal(a->after[i], b->after[i]);
+	assert_int_equal(a->speculation.mode, b->speculation.mode);
+	assert_int_equal(a->speculation.slow_task_pct, b->speculation.slow_task_pct);
+	assert_int_equal(a->speculation.slow_node_pct, b->speculation.slow_node_pct);
+	assert_int_equal(a->speculation.cap_pct, b->speculation.cap_pct);
+	assert_int_equal(a->speculation.multiplier_pct, b->speculation.multiplier_pct);
+	assert_int_equal(a->speculation.quantile_pct, b->speculation.quantile_pct);
+	assert_int_equal(a->speculation.min_runtime_ms, b->speculation.min_runtime_ms);
 }
 
 static void test_rt_job_submit(void **state)
@@ -681,6 +740,8 @@ static void test_rt_job_submit(void **state)
 	assert_int_equal(s.nenv, 0);
 	assert_non_null(s.env);
 	assert_int_equal(s.nafter, 0);
+	assert_int_equal(s.speculation.mode, SPECULATE_DEFAULT);
+	assert_int_equal(s.speculation.multiplier_pct, 0);
 	job_spec_free(&s);
 	msgpack_unpacked_destroy(&u);
 	mpw_free(&w);
@@ -816,6 +877,13 @@ static void test_rejects(void **state)
 		{ "node_heartbeat", "seq", M_DROP, { 0 }, "seq" },
 		{ "node_heartbeat", "load1", M_SET, o_str("high"), "load1" },
 		{ "node_heartbeat", "used.gpus", M_SET, o_double(1.5), "used.gpus" },
+		{ "node_heartbeat", "healthy", M_SET, o_int(1), "healthy" },
+		{ "node_heartbeat", "health_reason", M_SET, o_str(too_long_reason),
+		  "health_reason" },
+		{ "node_drain", "node", M_SET, o_str(""), "node" },
+		{ "node_drain", "node", M_DROP, { 0 }, "node" },
+		{ "node_drain", "timeout_ms", M_SET, o_int(-2), "timeout_ms" },
+		{ "node_drain", "reason", M_SET, o_str(too_long_reason), "reason" },
 		{ "attempt_launch", "attempt", M_SET, o_str("job-42.t7"), "attempt" },
 		{ "attempt_launch", "attempt", M_SET, o_str("nonsense"), "attempt" },
 		{ "attempt_launch", "attempt", M_DROP, { 0 }, "attempt" },
@@ -858,6 +926,11 @@ static void test_rejects(void **state)
 		{ "job_submit", "name", M_SET, o_str(too_long_name), "name" },
 		{ "job_submit", "queue", M_SET, o_int(0), "queue" },
 		{ "job_submit", "after", M_SET, o_str("job-3"), "after" },
+		{ "job_submit", "speculation", M_SET, o_str("maybe"), "speculation" },
+		{ "job_submit", "speculation", M_SET, o_bool(true), "speculation" },
+		{ "job_submit", "spec_multiplier_pct", M_SET, o_int(50), "spec_multiplier_pct" },
+		{ "job_submit", "spec_slow_task_pct", M_SET, o_int(100), "spec_slow_task_pct" },
+		{ "job_submit", "spec_min_runtime_ms", M_SET, o_int(-1), "spec_min_runtime_ms" },
 		{ "job_kill", "target", M_SET, o_str("job-42.t1"), "target" },
 		{ "job_kill", "target", M_DROP, { 0 }, "target" },
 		{ "job_kill", "reason", M_SET, o_int(1), "reason" },
@@ -1119,6 +1192,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_rt_error_hello),
 		cmocka_unit_test(test_rt_node),
+		cmocka_unit_test(test_rt_node_drain),
 		cmocka_unit_test(test_rt_launch_kill),
 		cmocka_unit_test(test_rt_status_commit),
 		cmocka_unit_test(test_rt_logs),

@@ -37,7 +37,7 @@ static void schedule(void *arg)
 	((struct fx *)arg)->nschedule++;
 }
 
-static const struct cluster_ops fx_ops = { now_us, launch, kill_, commit, schedule };
+static const struct cluster_ops fx_ops = { now_us, launch, kill_, commit, schedule, NULL };
 
 void fx_init(struct fx *f)
 {
