@@ -311,10 +311,11 @@ int msg_decode_attempt_commit(const msgpack_object *o, struct msg_attempt_commit
 void msg_encode_attempt_committed(struct mpw *w, uint64_t id,
 				  const struct msg_attempt_committed *m)
 {
-	mpw_msg(w, MSG_ATTEMPT_COMMITTED, id, 4);
+	mpw_msg(w, MSG_ATTEMPT_COMMITTED, id, 5);
 	mpw_kid(w, "attempt", &m->id);
 	mpw_kbool(w, "commit", m->commit);
 	mpw_kbool(w, "ok", m->ok);
+	mpw_kbool(w, "already", m->already);
 	mpw_kstr(w, "reason", m->reason);
 }
 
@@ -326,6 +327,7 @@ int msg_decode_attempt_committed(const msgpack_object *o, struct msg_attempt_com
 	if (mpr_id(o, "attempt", true, "attempt", &r.id, e) < 0 ||
 	    mpr_bool(o, "commit", true, &r.commit, e) < 0 ||
 	    mpr_bool(o, "ok", true, &r.ok, e) < 0 ||
+	    mpr_bool(o, "already", false, &r.already, e) < 0 ||
 	    mpr_str(o, "reason", false, r.reason, sizeof r.reason, e) < 0)
 		return -1;
 	*m = r;

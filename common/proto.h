@@ -211,6 +211,9 @@ struct msg_attempt_committed {
 	struct loom_id id;
 	bool commit;            /* echoes the request */
 	bool ok;
+	/* With ok=false: the partition was already in place, committed by an earlier attempt
+	 * of the task whose answer never reached rmd (it crashed, or the node was lost). */
+	bool already;
 	char reason[PROTO_REASON_MAX];
 };
 void msg_encode_attempt_committed(struct mpw *w, uint64_t id,

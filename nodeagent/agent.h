@@ -286,7 +286,8 @@ void procstat_scan(const pid_t *leaders, int n, int64_t *rss_kb);
 
 /* <output_dir>/part-NNNNN */
 char *commit_part_path(const char *output_dir, int32_t task);
-/* Atomic rename that refuses to replace dst; fills err. Worker thread. */
+/* Atomic rename that refuses to replace dst; worker thread. Returns 0, -1 with err filled,
+ * or -2 (err filled too) when dst exists: the partition is committed already. */
 int commit_rename(const char *src, const char *dst, char *err, size_t errlen);
 /* rm -rf without following symlinks; absent is success. Worker thread. */
 int remove_tree(const char *path, char *err, size_t errlen);

@@ -26,10 +26,11 @@ char *commit_part_path(const char *output_dir, int32_t task)
 	return xasprintf("%.*s/part-%05d", (int)n, output_dir, task);
 }
 
+/* -2 tells the caller the partition is in place already (see msg_attempt_committed). */
 static int exists_error(const char *dst, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "partition already committed: '%s' exists", dst);
-	return -1;
+	return -2;
 }
 
 int commit_rename(const char *src, const char *dst, char *err, size_t errlen)
@@ -84,6 +85,7 @@ struct commit_job {
 	struct loom_id id;
 	char *src, *dst;
 	bool ok;
+	bool already;  /* the partition was in place: this attempt's output was removed */
 	char reason[PROTO_REASON_MAX];
 };
 
@@ -99,16 +101,22 @@ static void commit_work(void *arg)
 {
 	struct commit_job *j = arg;
 
-	if (j->commit)
-		j->ok = commit_rename(j->src, j->dst, j->reason, sizeof j->reason) == 0;
-	else
+	if (j->commit) {
+		int rc = commit_rename(j->src, j->dst, j->reason, sizeof j->reason);
+		j->ok = rc == 0;
+		/* Never two copies of a partition: the late attempt's output goes. */
+		j->already = rc == -2;
+		if (j->already)
+			remove_tree(j->src, NULL, 0);
+	} else
 		j->ok = remove_tree(j->src, j->reason, sizeof j->reason) == 0;
 }
 
 static void reply(struct agent *ag, uint64_t reqid, const struct loom_id *id, bool commit,
-		  bool ok, const char *reason)
+		  bool ok, bool already, const char *reason)
 {
-	struct msg_attempt_committed m = { .id = *id, .commit = commit, .ok = ok };
+	struct msg_attempt_committed m = { .id = *id, .commit = commit, .ok = ok,
+					   .already = already };
 	char idstr[ID_BUFSZ];
 
 	snprintf(m.reason, sizeof m.reason, "%s", reason);
@@ -124,7 +132,7 @@ static void commit_done(void *arg)
 	struct attempt *a = attempt_find(j->ag, &j->id);
 
 	if (j->reply)
-		reply(j->ag, j->reqid, &j->id, j->commit, j->ok, j->ok ? "" : j->reason);
+		reply(j->ag, j->reqid, &j->id, j->commit, j->ok, j->already, j->ok ? "" : j->reason);
 	else if (!j->ok)
 		log_warn("commit", "%s", j->reason);
 	if (a != NULL && a->state == AS_COMMITTING)
@@ -177,12 +185,12 @@ void commit_request(struct agent *ag, uint64_t reqid, const struct msg_attempt_c
 	if (why != NULL) {
 		/* Discarding what does not exist has nothing left to do: that is success. */
 		bool ok = a == NULL && !m->commit;
-		reply(ag, reqid, &m->id, m->commit, ok, ok ? "" : why);
+		reply(ag, reqid, &m->id, m->commit, ok, false, ok ? "" : why);
 		return;
 	}
 	if (m->commit && a->output_dir[0] == '\0') {
 		/* No output_dir: nothing to rename. Answered inline, the common fast path. */
-		reply(ag, reqid, &m->id, true, true, "");
+		reply(ag, reqid, &m->id, true, true, false, "");
 		attempt_set_state(a, AS_COMMITTING, "commit: no output_dir");
 		attempt_forget(a, "committed");
 		return;

@@ -310,6 +310,9 @@ void attempt_report_reason(const struct attempt_report *r, char *buf, size_t len
 /* Applies a report (from attempt_status or a re-registration) to a live attempt. */
 void outcome_report(struct cluster *cl, struct rm_attempt *a, const struct attempt_report *r);
 /* Applies attempt_committed. */
+/* The agent found the task's partition in place: an earlier attempt committed it but its
+ * answer was lost (rmd crashed, or the node was lost mid-commit). The task is done. */
+void outcome_already_committed(struct cluster *cl, struct rm_attempt *a);
 void outcome_committed(struct cluster *cl, struct rm_attempt *a, bool commit, bool ok,
 		       const char *reason);
 /* The attempt ended as s (FAILED, KILLED, LOST): release, then retry or fail its task. */

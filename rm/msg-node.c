@@ -229,7 +229,11 @@ void msg_attempt_committed(struct peer *p, uint64_t id, const msgpack_object *ob
 		return;
 	}
 	n->last_seen_ms = mono_ms();
-	if ((a = reported_attempt(rmd, p, id, n, &m.id)) != NULL)
+	if ((a = reported_attempt(rmd, p, id, n, &m.id)) == NULL)
+		return;
+	if (m.commit && !m.ok && m.already)
+		outcome_already_committed(&rmd->cl, a);
+	else
 		outcome_committed(&rmd->cl, a, m.commit, m.ok, m.reason);
 }
 

@@ -145,11 +145,25 @@ void outcome_ended(struct cluster *cl, struct rm_attempt *a, enum attempt_state 
 	task_requeue(cl, j, t, why);
 }
 
+/* The task's one output is in place: the attempt and the task succeeded. */
+static void commit_done(struct cluster *cl, struct rm_attempt *a, const char *why)
+{
+	struct rm_task *t = a->task;
+
+	if (attempt_set_state(a, ATT_SUCCEEDED, why) < 0)
+		return;
+	cl->ops->schedule(cl->arg);
+	if (task_finished(t))
+		return; /* its job was killed while the commit was in flight */
+	task_set_state(a->job, t, TASK_SUCCEEDED, "output committed");
+	cluster_journal(cl, JOURNAL_TASK_COMMITTED, a);
+	job_task_succeeded(cl, a->job);
+}
+
 void outcome_committed(struct cluster *cl, struct rm_attempt *a, bool commit, bool ok,
 		       const char *reason)
 {
 	char why[PROTO_REASON_MAX], id[ID_BUFSZ];
-	struct rm_task *t = a->task;
 
 	if (!commit || a->state != ATT_COMMITTING) {
 		log_debug("attempt", "%s: %s of output acknowledged (%s)",
@@ -162,12 +176,12 @@ void outcome_committed(struct cluster *cl, struct rm_attempt *a, bool commit, bo
 		outcome_ended(cl, a, ATT_FAILED, why);
 		return;
 	}
-	if (attempt_set_state(a, ATT_SUCCEEDED, "output committed") < 0)
-		return;
-	cl->ops->schedule(cl->arg);
-	if (task_finished(t))
-		return; /* its job was killed while the commit was in flight */
-	task_set_state(a->job, t, TASK_SUCCEEDED, "output committed");
-	cluster_journal(cl, JOURNAL_TASK_COMMITTED, a);
-	job_task_succeeded(cl, a->job);
+	commit_done(cl, a, "output committed");
+}
+
+void outcome_already_committed(struct cluster *cl, struct rm_attempt *a)
+{
+	if (a->state == ATT_COMMITTING)
+		commit_done(cl, a, "partition already committed by an earlier attempt whose answer "
+				   "was lost; this output was discarded");
 }

@@ -263,7 +263,8 @@ static void enc_commit(struct mpw *w)
 
 static void enc_committed(struct mpw *w)
 {
-	struct msg_attempt_committed m = { .id = { 42, 7, 2 }, .commit = true, .ok = false };
+	struct msg_attempt_committed m = { .id = { 42, 7, 2 }, .commit = true, .ok = false,
+					   .already = true };
 	strcpy(m.reason, "part-00007 exists");
 	msg_encode_attempt_committed(w, 7, &m);
 }
@@ -642,6 +643,7 @@ static void test_rt_status_commit(void **state)
 	assert_id_equal(&cd.id, &aid);
 	assert_true(cd.commit);
 	assert_false(cd.ok);
+	assert_true(cd.already);
 	assert_string_equal(cd.reason, "part-00007 exists");
 	msgpack_unpacked_destroy(&u);
 	mpw_free(&w);

@@ -55,10 +55,10 @@ static void test_rename_into_place(void **state)
 	assert_int_equal(commit_rename(a1, dst, err, sizeof err), 0);
 	assert_int_equal(stat(dst, &st), 0);
 	/* A second attempt of the same partition is refused, even into an empty dir. */
-	assert_int_equal(commit_rename(a2, dst, err, sizeof err), -1);
+	assert_int_equal(commit_rename(a2, dst, err, sizeof err), -2);
 	assert_non_null(strstr(err, "already committed"));
 	char *empty_dst = mk("out/part-00001");
-	assert_int_equal(commit_rename(a2, empty_dst, err, sizeof err), -1);
+	assert_int_equal(commit_rename(a2, empty_dst, err, sizeof err), -2);
 	free(a1);
 	free(a2);
 	free(dst);

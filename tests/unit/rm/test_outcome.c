@@ -168,6 +168,24 @@ static void test_commit_failure(void **state)
 	assert_null(j->tasks[0].committer);
 }
 
+/* A partition found in place (an earlier commit whose answer was lost) completes the task
+ * and counts no failure. */
+static void test_already_committed(void **state)
+{
+	struct fx *f = *state;
+	fx_node(f, "n1", 1, 1000);
+	struct rm_job *j = fx_job(f, 1, 0, 2);
+
+	fx_pass(f);
+	struct rm_attempt *a = f->launched[0];
+	fx_report(f, a, AR_EXITED, 0, 0);
+	outcome_already_committed(&f->cl, a);
+	assert_int_equal(a->state, ATT_SUCCEEDED);
+	assert_int_equal(j->tasks[0].state, TASK_SUCCEEDED);
+	assert_int_equal(j->tasks[0].nfailed, 0);
+	assert_int_equal(j->state, JOB_SUCCEEDED);
+}
+
 /* Killing a job stops its live attempts and ends its tasks; a kill is not a failure. */
 static void test_job_kill(void **state)
 {
@@ -252,6 +270,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lost_not_counted, setup, teardown),
 		cmocka_unit_test(test_report_reasons),
 		cmocka_unit_test_setup_teardown(test_commit_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_already_committed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_kill, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trim, setup, teardown),
