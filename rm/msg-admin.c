@@ -7,23 +7,28 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
-void msg_node_list(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx)
+void reply_list(struct rmd *rmd, struct peer *p, uint64_t id, const msgpack_object *obj,
+		list_view_fn view)
 {
-	struct rmd *rmd = ctx;
 	struct msg_list_request m;
 	struct mpr_err e;
+	char err[256];
 
 	if (msg_decode_list_request(obj, &m, &e) < 0) {
 		reply_bad(p, id, &e);
 		return;
 	}
-	char err[256];
 	struct mpw *w = reply_begin(rmd, id, 1);
-	if (views_node_list(w, &rmd->cl, &m, err, sizeof(err)) < 0) {
+	if (view(w, &rmd->cl, &m, err, sizeof(err)) < 0) {
 		peer_send_error(p, id, ERR_BAD_REQUEST, "state", "%s", err);
 		return;
 	}
 	reply_send(rmd, p);
+}
+
+void msg_node_list(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx)
+{
+	reply_list(ctx, p, id, obj, views_node_list);
 }
 
 void msg_cluster_info(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx)

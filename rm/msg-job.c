@@ -54,21 +54,7 @@ void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void
 
 void msg_job_list(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx)
 {
-	struct rmd *rmd = ctx;
-	struct msg_list_request m;
-	struct mpr_err e;
-
-	if (msg_decode_list_request(obj, &m, &e) < 0) {
-		reply_bad(p, id, &e);
-		return;
-	}
-	char err[256];
-	struct mpw *w = reply_begin(rmd, id, 1);
-	if (views_job_list(w, &rmd->cl, &m, err, sizeof(err)) < 0) {
-		peer_send_error(p, id, ERR_BAD_REQUEST, "state", "%s", err);
-		return;
-	}
-	reply_send(rmd, p);
+	reply_list(ctx, p, id, obj, views_job_list);
 }
 
 /* The job named by a request, or NULL after answering ERR_NOT_FOUND. */

@@ -119,6 +119,7 @@ struct rmd {
 	} rec;                     /* what recovery did, for logs and views */
 	struct spec_result spec;   /* spec-run.c */
 	int64_t spec_last_ms;      /* mono_ms of the last speculation pass */
+	struct autoscale *as;      /* autoscale-run.c; NULL when no pool is configured */
 };
 
 /* ---- spec-run.c: speculative copies, evaluated on the cron and after placements ---- */
@@ -153,6 +154,12 @@ struct mpw *reply_begin(struct rmd *rmd, uint64_t id, uint32_t nfields);
 int reply_send(struct rmd *rmd, struct peer *p);
 /* An ERROR reply naming the field of a decoding failure. */
 void reply_bad(struct peer *p, uint64_t id, const struct mpr_err *e);
+/* A list view (views-list.c): {jobs: [...]} or {nodes: [...]}; -1 with err on a bad filter. */
+typedef int (*list_view_fn)(struct mpw *w, const struct cluster *cl,
+			    const struct msg_list_request *m, char *err, size_t errlen);
+/* Decodes a list request's filters, writes the view and replies (msg-admin.c). */
+void reply_list(struct rmd *rmd, struct peer *p, uint64_t id, const msgpack_object *obj,
+		list_view_fn view);
 
 /* ---- msg-hello.c ------------------------------------------------------------------ */
 

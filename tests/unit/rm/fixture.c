@@ -87,3 +87,17 @@ void fx_report(struct fx *f, struct rm_attempt *a, int state, int exit_code, int
 				    .signal = signal, .progress = -1 };
 	outcome_report(&f->cl, a, &r);
 }
+
+int fx_setup(void **state)
+{
+	static struct fx f;
+	fx_init(&f);
+	*state = &f;
+	return 0;
+}
+
+int fx_teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
+}

@@ -16,6 +16,9 @@ struct fx {
 
 void fx_init(struct fx *f);
 void fx_free(struct fx *f);
+/* cmocka setup and teardown around one static fixture. */
+int fx_setup(void **state);
+int fx_teardown(void **state);
 /* A RUNNING, connected node with vcores (whole) and mem_mb. */
 struct rm_node *fx_node(struct fx *f, const char *name, int vcores, int64_t mem_mb);
 /* A job of ntasks tasks of 1 vcore and 100 MiB each. */

@@ -11,20 +11,6 @@
 
 #include "fixture.h"
 
-static int setup(void **state)
-{
-	static struct fx f;
-	fx_init(&f);
-	*state = &f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_free(*state);
-	return 0;
-}
-
 static const struct detect_conf expiry4 = { .kind = DETECT_EXPIRY, .expiry_ms = 4000 };
 static const struct detect_conf phi8 = { .kind = DETECT_PHI, .expiry_ms = 4000,
 					 .phi_threshold = 8, .window = 200, .min_std_ms = 200,
@@ -375,14 +361,14 @@ int main(void)
 		cmocka_unit_test(test_phi_noisy_no_false_positive),
 		cmocka_unit_test(test_phi_bootstrap_and_reset),
 		cmocka_unit_test(test_phi_window_slides),
-		cmocka_unit_test_setup_teardown(test_job_exclusion, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_job_exclusion_fallback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_node_exclusion_cooldown, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_node_failures_outside_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_health_report, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drain_waits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drain_timeout_moves, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drain_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_job_exclusion, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_job_exclusion_fallback, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_node_exclusion_cooldown, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_node_failures_outside_window, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_health_report, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_drain_waits, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_drain_timeout_moves, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_drain_states, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

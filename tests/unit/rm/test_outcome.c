@@ -9,20 +9,6 @@
 
 #include "fixture.h"
 
-static int setup(void **state)
-{
-	static struct fx f;
-	fx_init(&f);
-	*state = &f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_free(*state);
-	return 0;
-}
-
 /* Start, exit 0, commit: attempt, task and job all succeed; resources come back. */
 static void test_success_path(void **state)
 {
@@ -264,17 +250,17 @@ static void test_progress(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_success_path, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exit_decision, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retries_then_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_not_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_success_path, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_exit_decision, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_retries_then_fails, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_not_counted, fx_setup, fx_teardown),
 		cmocka_unit_test(test_report_reasons),
-		cmocka_unit_test_setup_teardown(test_commit_failure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_already_committed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_job_kill, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_progress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_failure, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_already_committed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_job_kill, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_validate, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_trim, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_progress, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

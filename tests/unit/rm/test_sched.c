@@ -9,20 +9,6 @@
 
 #include "fixture.h"
 
-static int setup(void **state)
-{
-	static struct fx f;
-	fx_init(&f);
-	*state = &f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_free(*state);
-	return 0;
-}
-
 /* Places what fits and no more; the rest waits for the next pass. */
 static void test_fits(void **state)
 {
@@ -210,17 +196,17 @@ static void test_large_job(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fits_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fifo_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_priority, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_prefers_other_node, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_same_node_when_alone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nothing_fits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_skips_job_that_does_not_fit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_spreads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_large_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fits, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fits_memory, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_order, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_priority, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_deps, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_retry_prefers_other_node, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_retry_same_node_when_alone, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_fits, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_skips_job_that_does_not_fit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_spreads, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_large_job, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,18 +14,11 @@
 
 #define S 1000000LL /* one second in microseconds */
 
+/* The shared fixture, with the clock past zero so that runtimes are positive. */
 static int setup(void **state)
 {
-	static struct fx f;
-	fx_init(&f);
-	f.now = 100 * S;
-	*state = &f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_free(*state);
+	fx_setup(state);
+	((struct fx *)*state)->now = 100 * S;
 	return 0;
 }
 
@@ -305,15 +298,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percentile),
-		cmocka_unit_test_setup_teardown(test_late_ranking, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_late_percentile_filter, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_slow_node_avoided, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_on_own_node, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cap_and_win, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy_wasted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_min_runtime_and_pending, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_spark_rule, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_ranking, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_late_percentile_filter, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_slow_node_avoided, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_not_on_own_node, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_cap_and_win, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_wasted, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_min_runtime_and_pending, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_spark_rule, setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_disabled, setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
