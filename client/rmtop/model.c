@@ -56,6 +56,9 @@ static void parse_job(const msgpack_object *o, struct top_job *j)
 	j->running = num(o, "tasks_running");
 	j->pending = num(o, "tasks_pending");
 	j->failed = num(o, "tasks_failed");
+	j->spec_launched = num(o, "spec_launched");
+	j->spec_won = num(o, "spec_won");
+	j->spec_wasted = num(o, "spec_wasted");
 	view_double(o, "progress", &j->progress);
 	j->submit_us = num(o, "submit_us");
 	j->start_us = num(o, "start_us");
@@ -182,4 +185,41 @@ const struct top_job *model_find_job(const struct top_model *m, const char *id)
 		if (strcmp(m->jobs[i].id, id) == 0)
 			return &m->jobs[i];
 	return NULL;
+}
+
+const char *model_job_why(const struct top_model *m, const struct top_job *j, char *buf,
+			  size_t len)
+{
+	char a[RES_BUFSZ];
+	bool up = false, ever = false;
+
+	if (j->pending <= 0 && strcmp(j->state, "PENDING") != 0)
+		return NULL;
+	if (strstr(j->reason, "runs after") != NULL) {
+		snprintf(buf, len, "%s", j->reason);
+		return buf;
+	}
+	for (size_t i = 0; i < m->nnodes; i++) {
+		const struct top_node *n = &m->nodes[i];
+		struct res f = n->cap;
+		if (strcmp(n->state, "RUNNING") != 0)
+			continue;
+		up = true;
+		if (!res_fits(&j->res, &n->cap))
+			continue;
+		ever = true;
+		res_sub(&f, &n->used);
+		if (res_fits(&j->res, &f)) {
+			snprintf(buf, len, "%s has room; placed on the next pass", n->name);
+			return buf;
+		}
+	}
+	res_format(&j->res, a, sizeof(a));
+	if (!up)
+		snprintf(buf, len, "no node is up (none registered, or all lost or draining)");
+	else if (!ever)
+		snprintf(buf, len, "too big: no node has %s in all", a);
+	else
+		snprintf(buf, len, "cluster full: no node has %s free now", a);
+	return buf;
 }

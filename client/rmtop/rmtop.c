@@ -56,8 +56,9 @@ static void stop_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(t->base);
 }
 
-/* Ages on screen move each second; heartbeat ages are refetched while nodes show, and
- * an rmd without the event stream is polled. */
+/* Ages on screen move each second; heartbeat ages (and a node detail's attempts, for
+ * their progress) are refetched while nodes show, and an rmd without the event stream
+ * is polled. */
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct top *t = arg;
@@ -66,7 +67,9 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	n++;
 	if (t->ready && !t->subscribed)
 		fetch_mark(t, F_ALL);
-	else if (t->ready && (n % 2) == 0 && (t->cur == 2 || t->detail_is_node))
+	else if (t->ready && (n % 2) == 0 && t->detail && t->detail_is_node)
+		fetch_mark(t, F_NODES | F_DETAIL); /* the node, and its attempts' progress */
+	else if (t->ready && (n % 2) == 0 && t->cur == 2)
 		fetch_mark(t, F_NODES);
 	ui_draw(t);
 }

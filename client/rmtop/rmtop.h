@@ -23,6 +23,7 @@ struct top_job {
 	char id[24], name[64], queue[32], user[32], state[16];
 	char reason[192];
 	int64_t ntasks, done, running, pending, failed;
+	int64_t spec_launched, spec_won, spec_wasted; /* speculative copies */
 	double progress;
 	int64_t submit_us, start_us, end_us;
 	struct res res;
@@ -77,6 +78,20 @@ void model_add_event(struct top_model *m, const struct msg_event *ev);
 const struct msg_event *model_event(const struct top_model *m, size_t i);
 int64_t model_node_count(const struct top_model *m, const char *state);
 const struct top_job *model_find_job(const struct top_model *m, const char *id);
+/* Why job j is not running, in plain words from the model (rmd's reason, whether any
+ * RUNNING node could ever hold one task, whether one has room now); NULL when it is not
+ * waiting (no pending tasks). */
+const char *model_job_why(const struct top_model *m, const struct top_job *j, char *buf,
+			  size_t len);
+
+/* A live attempt on the node whose detail is open (from job_info replies). */
+struct top_natt {
+	char id[48], job[24], state[16];
+	double progress;
+	int64_t start_us;
+	bool copy;   /* a speculative copy */
+	bool stale;  /* not confirmed by the current full scan yet */
+};
 
 /* ---- keys.c: the key table --------------------------------------------------------- */
 
@@ -127,6 +142,16 @@ struct top {
 	bool help, detail;
 	char detail_id[64];         /* job id or node name */
 	bool detail_is_node;
+	/* A node's detail: its live attempts, gathered from job_info of the jobs that run
+	 * tasks (rmd has no per-node attempt query). A full scan asks every job with
+	 * running tasks; later refreshes ask only the jobs seen on the node, and those that
+	 * events name for it. */
+	struct top_natt *natt;
+	size_t nnatt;
+	char (*nd_queue)[24];       /* jobs still to ask */
+	size_t nd_nqueue, nd_capqueue, nd_capatt;
+	int nd_inflight;            /* job_info requests out */
+	bool nd_full, nd_scanned;   /* a full scan is wanted / one has completed */
 	char **dlines;              /* the detail, rendered */
 	size_t ndlines;
 	int dtop;
@@ -147,6 +172,8 @@ void conn_stop(struct top *t);
 void fetch_mark(struct top *t, unsigned parts);
 void conn_kill_job(struct top *t, const char *job);
 void conn_drain_node(struct top *t, const char *node);
+/* Forgets the node detail's attempts (a new node detail, or leaving it). */
+void node_detail_reset(struct top *t);
 
 /* once.c: the plain-text snapshot of --once. */
 void once_print(const struct top *t, FILE *out);
@@ -168,6 +195,9 @@ struct view_ops {
 	const char *(*row_id)(struct top *t, struct view *v, size_t i);
 	const char *const *sorts;          /* names of the sort orders, NULL-terminated */
 	bool follow;                       /* keeps the last row in view (the event log) */
+	/* Optional: a plain-words line about row i (why a job waits), shown under the list
+	 * for the selected row; NULL when there is nothing to say. */
+	const char *(*why)(struct top *t, struct view *v, size_t i, char *buf, size_t len);
 };
 
 struct view {
@@ -177,6 +207,7 @@ struct view {
 	int sort;
 	char filter[64];
 	uint64_t gen;                      /* model generation idx was built from */
+	int width;                         /* columns to lay rows out in; 0 = unlimited */
 };
 
 extern const struct view_ops view_queues_ops, view_jobs_ops, view_nodes_ops, view_events_ops;

@@ -1,6 +1,7 @@
 /*
  * rmtop's detail pane: a job's tasks and attempts (nodes, exit codes, reasons) from
- * job_info, and a node's record. A pending job says why it waits: rmd's reason, and
+ * job_info, and a node's record with its live attempts (id, job, state, progress, start),
+ * which conn.c gathers from job_info of the jobs running tasks. A pending job says why it waits: rmd's reason, and
  * whether any node has room for one of its tasks right now.
  */
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include "client.h"
 #include "mpr.h"
 #include "rmtop.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 void detail_clear(struct top *t)
@@ -163,6 +165,39 @@ void detail_render_job(struct top *t, const msgpack_object *job)
 	render_tasks(t, job);
 }
 
+static int by_start(const void *a, const void *b)
+{
+	const struct top_natt *x = a, *y = b;
+
+	if (x->start_us != y->start_us)
+		return x->start_us < y->start_us ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* The node's live attempts (gathered by conn.c from job_info), oldest first. */
+static void render_node_attempts(struct top *t)
+{
+	char bar[32], age[FMT_BUFSZ], id[64];
+
+	add(t, "%s", "");
+	if (t->nnatt == 0) {
+		add(t, "  %s", t->nd_scanned ? "No attempts running here."
+					     : "(asking rmd's jobs for this node's attempts ...)");
+		return;
+	}
+	qsort(t->natt, t->nnatt, sizeof(*t->natt), by_start);
+	add(t, "  %-24s %-10s %-10s %-17s %s", "ATTEMPT", "JOB", "STATE", "PROGRESS", "STARTED");
+	for (size_t i = 0; i < t->nnatt; i++) {
+		const struct top_natt *a = &t->natt[i];
+		snprintf(id, sizeof(id), "%s%s", a->id, a->copy ? " (copy)" : "");
+		fmt_bar(a->progress, 10, bar, sizeof(bar));
+		if (a->start_us > 0)
+			fmt_age(wall_us(), a->start_us, age, sizeof(age));
+		add(t, "  %-24s %-10s %-10s %s %3.0f%% %s%s", id, a->job, a->state, bar,
+		    a->progress * 100, a->start_us > 0 ? age : "-", a->start_us > 0 ? " ago" : "");
+	}
+}
+
 void detail_render_node(struct top *t)
 {
 	const struct top_node *n = NULL;
@@ -185,4 +220,5 @@ void detail_render_node(struct top *t)
 	add(t, "  Labels: %s", n->labels[0] ? n->labels : "-");
 	if (strcmp(n->state, "RUNNING") != 0)
 		add(t, "  Takes no new work while %s.", n->state);
+	render_node_attempts(t);
 }

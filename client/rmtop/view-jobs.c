@@ -1,6 +1,7 @@
 /*
- * rmtop's jobs view: state, user, queue, a progress bar, the tasks done/running/
- * pending/failed, age and reason. Sorting and filtering work on an index array, so
+ * rmtop's jobs view: state, queue, user, name, a progress bar, the tasks done/running/
+ * pending/failed, speculative copies (launched/won/wasted), age, and why a job waits (or
+ * rmd's reason). Narrow screens drop the name and shorten the bar first. Sorting and filtering work on an index array, so
  * 10,000 jobs cost one sort per update, and drawing formats only the visible rows.
  */
 #include <curses.h>
@@ -79,10 +80,27 @@ static void j_select(struct top *t, struct view *v)
 		qsort(v->idx, v->nidx, sizeof(*v->idx), cmp[v->sort]);
 }
 
+/* Column widths for a screen width; lower-priority columns go or narrow first. */
+struct jlayout {
+	int queue, user, name, bar; /* name 0 = not shown */
+};
+
+static struct jlayout layout(int width)
+{
+	if (width == 0 || width >= 130)
+		return (struct jlayout){ 10, 8, 14, 10 };
+	if (width >= 100)
+		return (struct jlayout){ 8, 8, 10, 10 };
+	return (struct jlayout){ 7, 7, 0, 5 }; /* 80 columns: no name, a short bar */
+}
+
 static void j_header(struct top *t, struct view *v, char *buf, size_t len)
 {
-	snprintf(buf, len, "%-9s %-9s %-8s %-10s %-17s %-11s %5s %s", "JOB", "STATE", "USER",
-		 "NAME", "PROGRESS", "D/R/P/F", "AGE", "REASON");
+	struct jlayout l = layout(v->width);
+
+	snprintf(buf, len, "%-9s %-9s %-*s %-*s %-*s%s%-*s %-11s %-5s %5s %s", "JOB", "STATE",
+		 l.queue, "QUEUE", l.user, "USER", l.name, l.name ? "NAME" : "", l.name ? " " : "",
+		 l.bar + 7, "PROGRESS", "D/R/P/F", "SPEC", "AGE", "WHY");
 }
 
 static int state_attr(const char *s)
@@ -99,15 +117,37 @@ static int state_attr(const char *s)
 static void j_row(struct top *t, struct view *v, size_t i, char *buf, size_t len, int *attr)
 {
 	const struct top_job *j = &t->m.jobs[v->idx[i]];
-	char bar[32], age[FMT_BUFSZ], tasks[48];
+	struct jlayout l = layout(v->width);
+	char bar[32], age[FMT_BUFSZ], tasks[48], spec[48], why[256];
+	const char *w = model_job_why(&t->m, j, why, sizeof(why));
 
-	fmt_bar(j->progress, 10, bar, sizeof(bar));
+	fmt_bar(j->progress, l.bar, bar, sizeof(bar));
 	fmt_age(wall_us(), j->submit_us, age, sizeof(age));
 	snprintf(tasks, sizeof(tasks), "%lld/%lld/%lld/%lld", (long long)j->done,
 		 (long long)j->running, (long long)j->pending, (long long)j->failed);
-	snprintf(buf, len, "%-9s %-9s %-8.8s %-10.10s %s %3.0f%% %-11s %5s %s", j->id, j->state,
-		 j->user, j->name, bar, j->progress * 100, tasks, age, j->reason);
+	/* Speculative copies: launched/won/wasted, "-" for none. */
+	if (j->spec_launched > 0)
+		snprintf(spec, sizeof(spec), "%lld/%lld/%lld", (long long)j->spec_launched,
+			 (long long)j->spec_won, (long long)j->spec_wasted);
+	else
+		snprintf(spec, sizeof(spec), "-");
+	snprintf(buf, len, "%-9s %-9s %-*.*s %-*.*s %-*.*s%s%s %3.0f%% %-11s %-5s %5s %s", j->id,
+		 j->state, l.queue, l.queue, j->queue, l.user, l.user, j->user, l.name, l.name,
+		 l.name ? j->name : "", l.name ? " " : "", bar, j->progress * 100, tasks, spec, age,
+		 w != NULL ? w : j->reason);
 	*attr = state_attr(j->state);
+}
+
+/* The selected job's reason to wait, in full under the list. */
+static const char *j_why(struct top *t, struct view *v, size_t i, char *buf, size_t len)
+{
+	const struct top_job *j = &t->m.jobs[v->idx[i]];
+	char why[256];
+
+	if (model_job_why(&t->m, j, why, sizeof(why)) == NULL)
+		return NULL;
+	snprintf(buf, len, "%s waits: %s", j->id, why);
+	return buf;
 }
 
 static const char *j_row_id(struct top *t, struct view *v, size_t i)
@@ -124,4 +164,5 @@ const struct view_ops view_jobs_ops = {
 	.row = j_row,
 	.row_id = j_row_id,
 	.sorts = job_sorts,
+	.why = j_why,
 };

@@ -2,8 +2,9 @@
  * rmtop's screen: the summary bar, the view tabs, the current view (a list drawn through
  * its vtable, scrolled so only the visible rows are formatted), the detail pane, the help
  * and the prompt line; and the key dispatcher, which maps a key through the key table
- * (keys.c) to one of the actions below. ncurses keeps a copy of the screen and sends only
- * what changed, so redrawing everything on each update does not flicker.
+ * (keys.c) to one of the actions below. Each draw erases curses' copy of the screen,
+ * redraws it and calls doupdate, which sends only what changed, so redrawing everything
+ * on each update does not flicker.
  */
 #include <curses.h>
 #include <ctype.h>
@@ -98,6 +99,7 @@ void ui_free(struct top *t)
 		free(t->views[i]);
 	}
 	detail_clear(t);
+	node_detail_reset(t);
 }
 
 /* Writes s on row y from column 0, cut to the width, with attributes. */
@@ -154,22 +156,32 @@ static void draw_tabs(struct top *t)
 		mvaddnstr(3, x, "  ? help  q quit", COLS - x);
 }
 
-/* The list of the current view, scrolled so that the selection shows. */
+/* The list of the current view, scrolled so that the selection shows; only the visible
+ * rows are formatted, so 10,000 rows cost no more to draw than 20. A view that can say
+ * why its selected row waits gets the last line of the area for it. */
 static void draw_list(struct top *t, struct view *v, int y0, int h)
 {
-	char b[1024];
+	char b[1024], why[512];
+	const char *w = NULL;
 	int attr;
 
 	view_refresh(t, v);
+	v->width = COLS;
 	v->ops->header(t, v, b, sizeof(b));
 	line(y0, A_BOLD | A_UNDERLINE, b);
 	h--;
+	if (v->ops->why != NULL && v->nidx > 0 && h > 2)
+		w = v->ops->why(t, v, v->sel, why, sizeof(why));
+	if (w != NULL)
+		h--;
 	if (h <= 0)
 		return;
 	if (v->sel < v->top)
 		v->top = v->sel;
 	if (v->sel >= v->top + (size_t)h)
 		v->top = v->sel - (size_t)h + 1;
+	if (v->top + (size_t)h > v->nidx) /* no blank rows below the last after a shrink */
+		v->top = v->nidx > (size_t)h ? v->nidx - (size_t)h : 0;
 	for (int r = 0; r < h && v->top + (size_t)r < v->nidx; r++) {
 		size_t i = v->top + (size_t)r;
 		attr = 0;
@@ -178,6 +190,8 @@ static void draw_list(struct top *t, struct view *v, int y0, int h)
 	}
 	if (v->nidx == 0)
 		line(y0 + 1, A_DIM, v->filter[0] ? "  (no rows match the filter)" : "  (none)");
+	if (w != NULL)
+		line(y0 + 1 + h, COLOR_PAIR(3) | A_BOLD, w);
 }
 
 static void draw_detail(struct top *t, int y0, int h)
@@ -238,7 +252,10 @@ void ui_draw(struct top *t)
 	else
 		draw_list(t, cur_view(t), SUMMARY_LINES, h);
 	draw_status(t);
-	refresh();
+	/* erase + one doupdate: curses sends only the cells that changed (no clear(), which
+	 * would repaint the whole terminal and flicker). */
+	wnoutrefresh(stdscr);
+	doupdate();
 }
 
 /* ---- actions ------------------------------------------------------------------------ */
@@ -249,6 +266,7 @@ static void show_view(struct top *t, int i)
 	t->detail = false;
 	t->help = false;
 	detail_clear(t);
+	node_detail_reset(t);
 }
 
 static void move_sel(struct top *t, long delta)
@@ -290,10 +308,12 @@ static void enter(struct top *t)
 	t->detail = true;
 	t->detail_is_node = cur_view(t)->ops->bit == V_NODES;
 	t->dtop = 0;
-	if (t->detail_is_node)
+	if (t->detail_is_node) {
+		node_detail_reset(t);
+		t->nd_full = true;
 		detail_render_node(t);
-	else
-		fetch_mark(t, F_DETAIL);
+	}
+	fetch_mark(t, F_DETAIL);
 }
 
 /* Asks before kill and drain; "y" carries it out (ui_key). */
@@ -345,14 +365,14 @@ static void act(struct top *t, enum top_action a)
 	case ACT_HOME: move_sel(t, -1000000000L); break;
 	case ACT_END: move_sel(t, 1000000000L); break;
 	case ACT_ENTER: enter(t); break;
-	case ACT_BACK: t->detail = false; detail_clear(t); break;
+	case ACT_BACK: t->detail = false; detail_clear(t); node_detail_reset(t); break;
 	case ACT_FILTER:
 		t->prompt = P_FILTER;
 		snprintf(t->pbuf, sizeof(t->pbuf), "%s", cur_view(t)->filter);
 		break;
 	case ACT_SORT: sort_next(t); break;
 	case ACT_KILL: case ACT_DRAIN: confirm(t, a); break;
-	case ACT_REFRESH: fetch_mark(t, F_ALL); break;
+	case ACT_REFRESH: t->nd_full = t->detail && t->detail_is_node; fetch_mark(t, F_ALL); break;
 	default: break;
 	}
 }

@@ -32,9 +32,11 @@ wait_screen 10 "rmtop to connect" "connected to $LOOM_RM"
 wait_screen 10 "the summary bar" "Nodes: 2 up, 0 lost"
 wait_screen 10 "the queues table" "default" "fifo"
 
-# A job runs, then finishes, on the jobs view.
+# A job runs, then finishes, on the jobs view (its columns include the speculative
+# copies, SPEC, and why a job waits, WHY).
 job=$(rmsubmit --tasks 2 --mem 32M --name topjob -- sleep 3)
 tm send-keys -t top 2
+wait_screen 10 "the jobs view's columns" "SPEC" "WHY"
 wait_screen 20 "$job RUNNING in the jobs view" "$job" "RUNNING"
 wait_screen 30 "$job SUCCEEDED in the jobs view" "$job" "SUCCEEDED"
 
@@ -53,12 +55,34 @@ wait_screen 10 "the job detail" "$job.t1.a1" "SUCCEEDED"
 tm send-keys -t top Escape
 wait_screen 5 "back in the list" "D/R/P/F"
 
-# The nodes view and a node's detail; the events log.
+# While the cluster is full a job waits, and the jobs list says why in plain words: on
+# its row and, for the selected row, in full under the list. On an 80x24 terminal too.
+filler=$(rmsubmit --tasks 2 --vcores 4 --mem 32M --name filler -- sleep 300)
+wait_until 20 "$filler running" job_is "$filler" RUNNING
+waiter=$(rmsubmit --tasks 1 --mem 32M --name waiter -- true)
+tm send-keys -t top Home
+wait_screen 10 "$waiter pending, with why on its row" "$waiter" "cluster full"
+wait_screen 5 "why the selected job waits" "$waiter waits: cluster full: no node has"
+tm resize-window -t top -x 80 -y 24
+wait_screen 5 "the 80-column jobs header" "D/R/P/F" "SPEC"
+wait_screen 5 "why, at 80x24" "$waiter waits: cluster full"
+rmctl kill "$waiter" >/dev/null
+rmctl kill "$filler" >/dev/null
+wait_screen 10 "$filler KILLED" "$filler" "KILLED"
+tm resize-window -t top -x 120 -y 40
+
+# The nodes view and a node's detail, listing the attempt running there; the events log.
+nodejob=$(rmsubmit --tasks 1 --mem 32M --name nodejob -- sleep 300)
+wait_until 20 "$nodejob running" job_is "$nodejob" RUNNING
+where=$(job_json "$nodejob" | jq -r '.job.tasks[0].attempts[0].node')
 tm send-keys -t top 3
 wait_screen 10 "the nodes view" "node-1" "RUNNING"
-tm send-keys -t top Home Enter
+tm send-keys -t top / "$where" Enter Home Enter
 wait_screen 10 "the node detail" "Last heartbeat"
-tm send-keys -t top Escape 4
+wait_screen 10 "$where's detail listing $nodejob's attempt" "$nodejob.t0.a1" "RUNNING"
+tm send-keys -t top Escape / Enter
+rmctl kill "$nodejob" >/dev/null
+tm send-keys -t top 4
 wait_screen 10 "the events log" "$long" "KILLED"
 
 # / filters the jobs; ? shows the keys.

@@ -37,6 +37,8 @@ static void test_per_view(void **state)
 	assert_int_equal(keys_action('d', V_JOBS), ACT_NONE);
 	assert_int_equal(keys_action('\n', V_JOBS), ACT_ENTER);
 	assert_int_equal(keys_action('\n', V_EVENTS), ACT_NONE);
+	assert_int_equal(keys_action('\n', V_NODES), ACT_ENTER); /* a node's attempts */
+	assert_int_equal(keys_action('\n', V_DETAIL), ACT_NONE);
 	assert_int_equal(keys_action(27, V_DETAIL), ACT_BACK);
 	assert_int_equal(keys_action('/', V_EVENTS), ACT_FILTER);
 	assert_int_equal(keys_action('s', V_JOBS), ACT_SORT);
