@@ -154,7 +154,8 @@ struct cmd_entry {
 };
 
 extern const struct cmd_entry cmd_jobs_entry, cmd_job_entry, cmd_kill_entry,
-	cmd_nodes_entry, cmd_drain_entry, cmd_undrain_entry, cmd_logs_entry, cmd_wait_entry, cmd_status_entry, cmd_help_entry;
+	cmd_nodes_entry, cmd_drain_entry, cmd_undrain_entry, cmd_logs_entry, cmd_wait_entry, cmd_status_entry, cmd_help_entry,
+	cmd_autoscale_entry;
 extern const struct cmd_entry *const cmd_table[];
 
 const struct cmd_entry *cmd_find(const char *name);

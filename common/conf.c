@@ -194,6 +194,8 @@ static int parse_setting(const struct conf_entry *c, const config_setting_t *s,
 		return 0;
 	case CONF_STRLIST:
 		return parse_strlist(c, s, out, err, errlen);
+	case CONF_EXTERN:
+		return 0;
 	case CONF_INT:
 		if (!is_int(s))
 			return errf(err, errlen, "expected an integer");
@@ -224,6 +226,7 @@ static void store(const struct conf_entry *c, void *dst, struct conf_val *v)
 		v->v = NULL;
 		break;
 	}
+	case CONF_EXTERN: break;
 	default: *(int64_t *)field = v->i; break;
 	}
 }
@@ -275,6 +278,7 @@ static void set_zero(const struct conf_entry *c, void *dst)
 	case CONF_BOOL: *(bool *)field = false; break;
 	case CONF_STR: *(char **)field = NULL; break;
 	case CONF_STRLIST: *(char ***)field = NULL; break;
+	case CONF_EXTERN: break;
 	default: *(int64_t *)field = 0; break;
 	}
 }
@@ -313,6 +317,8 @@ int conf_set(const struct conf_entry *t, size_t n, void *dst, const char *kv, ch
 	int rc = 0;
 	if (c == NULL)
 		rc = errf(err, errlen, "unknown setting '%s'", key);
+	else if (c->type == CONF_EXTERN)
+		rc = errf(err, errlen, "%s can only be set in the configuration file", key);
 	else if (apply_text(c, dst, eq + 1, true, why, sizeof why) < 0)
 		rc = errf(err, errlen, "%s: %s", key, why);
 	free(key);
@@ -453,6 +459,10 @@ static void dump_entry(const struct conf_entry *c, const char *name, const void 
 	char buf[64];
 
 	fprintf(out, "%*s# %s\n%*s", depth * 2, "", c->help ? c->help : "", depth * 2, "");
+	if (c->type == CONF_EXTERN) {
+		fprintf(out, "# %s: not shown here (see conf/rmd.conf)\n\n", name);
+		return;
+	}
 	if ((c->type == CONF_STR && *(char *const *)field == NULL) ||
 	    (c->type == CONF_STRLIST && *(char **const *)field == NULL)) {
 		fprintf(out, "# %s is unset\n\n", name);

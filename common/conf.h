@@ -18,6 +18,8 @@ enum conf_type {
 	CONF_MEM_MB,   /* int64_t MiB; accepts an integer (MiB) or "512M", "4G" */
 	CONF_VCORES_M, /* int64_t thousandths of a vcore; accepts 2, 0.5 or "2" */
 	CONF_STRLIST,  /* char ** NULL-terminated (owned); a libconfig list or array of strings */
+	CONF_EXTERN,   /* no field: parsed from the file by its owner (e.g. rmd's list of pools);
+			* the entry only makes the key known (off is ignored, -o refuses it) */
 };
 
 struct conf_entry {

@@ -83,6 +83,8 @@ const struct conf_entry rm_conf_table[] = {
 	  "write a snapshot of the state this often (when anything changed) and drop older log" },
 	{ "snapshot_records", CONF_INT, 0, 1000000000, "100000", F(snapshot_records),
 	  "... or once this many records were logged since the last one; 0 = by time only" },
+	{ "pools", CONF_EXTERN, 0, 0, NULL, 0,
+	  "autoscaling: a list of node pools (conf-pools.c; see conf/rmd.conf); none = off" },
 	{ "recovery_wait", CONF_MS, 0, DAY_MS, "\"10s\"", F(recovery_wait_ms),
 	  "after a restart, how long placement waits for agents to report; 0 = node_expiry" },
 };

@@ -18,6 +18,7 @@ const char *const cev_kind_names[CEV_KIND_MAX] = {
 	[CEV_ATTEMPT_PLACED] = "attempt_placed",
 	[CEV_ATTEMPT_STATE] = "attempt_state",
 	[CEV_SNAPSHOT] = "snapshot",
+	[CEV_AUTOSCALE] = "autoscale",
 };
 
 static cev_sink_fn sink_fn;
@@ -69,6 +70,11 @@ void cev_attempt(enum cev_kind kind, const struct rm_attempt *a, int to, const c
 	emit(kind, id_format(&a->id, id, sizeof(id)), a->node->name,
 	     kind == CEV_ATTEMPT_STATE ? attempt_state_names[a->state] : NULL,
 	     attempt_state_names[to], reason);
+}
+
+void cev_autoscale(const char *pool, const char *node, const char *what, const char *text)
+{
+	emit(CEV_AUTOSCALE, pool, node, NULL, what, text);
 }
 
 void cev_ring_init(struct cev_ring *r, size_t cap)

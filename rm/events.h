@@ -27,6 +27,7 @@ enum cev_kind {
 	CEV_ATTEMPT_PLACED, /* an attempt was placed on a node */
 	CEV_ATTEMPT_STATE,  /* an attempt changed state (running, failed, lost ...) */
 	CEV_SNAPSHOT,       /* not a change: marks the end of a subscriber's backlog */
+	CEV_AUTOSCALE,      /* an autoscaler decision or hook outcome (id: the pool) */
 	CEV_KIND_MAX
 };
 extern const char *const cev_kind_names[CEV_KIND_MAX];
@@ -51,6 +52,8 @@ void cev_set_sink(cev_sink_fn fn, void *arg);
 void cev_node(const struct rm_node *n, int to, const char *reason);
 void cev_job(enum cev_kind kind, uint64_t job, int from, int to, const char *reason);
 void cev_attempt(enum cev_kind kind, const struct rm_attempt *a, int to, const char *reason);
+/* what: "add", "drain", "remove", "hook_ok", "hook_failed" ...; node may be NULL. */
+void cev_autoscale(const char *pool, const char *node, const char *what, const char *text);
 
 /* ---- the ring: the last cap events, oldest dropped first ----------------------------- */
 

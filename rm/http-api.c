@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoscale-run.h"
 #include "http.h"
 #include "metrics.h"
 
@@ -150,6 +151,16 @@ void api_job(struct rmd *rmd, struct evhttp_request *req, const char *tail)
 	mpw_map(&w, 1);
 	mpw_key(&w, "job");
 	view_job(&w, j, true);
+	http_reply_view(req, &w);
+	mpw_free(&w);
+}
+
+void api_autoscale(struct rmd *rmd, struct evhttp_request *req, const char *tail)
+{
+	struct mpw w;
+
+	mpw_init(&w);
+	autoscale_view(&w, rmd);
 	http_reply_view(req, &w);
 	mpw_free(&w);
 }

@@ -28,6 +28,7 @@ static const struct http_route routes[] = {
 	{ "/api/v1/jobs/", api_job },
 	{ "/api/v1/nodes", api_nodes },
 	{ "/api/v1/events", api_events },
+	{ "/api/v1/autoscale", api_autoscale },
 	{ "/metrics", api_metrics },
 };
 
@@ -112,7 +113,7 @@ static void request_cb(struct evhttp_request *req, void *arg)
 	}
 	if (path == NULL || (r = route_find(path, &tail)) == NULL) {
 		http_error(req, 404, "no such endpoint: %s (see /api/v1/cluster, /api/v1/queues, "
-			   "/api/v1/jobs, /api/v1/nodes, /api/v1/events, /metrics)",
+			   "/api/v1/jobs, /api/v1/nodes, /api/v1/events, /api/v1/autoscale, /metrics)",
 			   path != NULL ? path : "?");
 		return;
 	}

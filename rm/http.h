@@ -37,6 +37,7 @@ void api_jobs(struct rmd *rmd, struct evhttp_request *req, const char *tail);
 void api_job(struct rmd *rmd, struct evhttp_request *req, const char *tail);
 void api_nodes(struct rmd *rmd, struct evhttp_request *req, const char *tail);
 void api_metrics(struct rmd *rmd, struct evhttp_request *req, const char *tail);
+void api_autoscale(struct rmd *rmd, struct evhttp_request *req, const char *tail);
 /* http-sse.c */
 void api_events(struct rmd *rmd, struct evhttp_request *req, const char *tail);
 void sse_start(struct rmd *rmd);

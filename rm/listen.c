@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "autoscale-run.h"
 #include "log.h"
 #include "net.h"
 #include "rm.h"
@@ -42,6 +43,7 @@ static const struct dispatch_entry client_table[] = {
 	{ MSG_EVENTS_SUBSCRIBE, CLIENT_ROLES, msg_events_subscribe },
 	{ MSG_NODE_DRAIN, CLIENT_ROLES, msg_node_drain },
 	{ MSG_NODE_UNDRAIN, CLIENT_ROLES, msg_node_undrain },
+	{ MSG_AUTOSCALE_INFO, CLIENT_ROLES, msg_autoscale_info },
 };
 
 static const char *const port_names[PORT_MAX] = { "client", "node" };

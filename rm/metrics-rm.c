@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoscale-run.h"
 #include "events.h"
 #include "metrics.h"
 #include "rm.h"
@@ -233,4 +234,5 @@ void metrics_write(struct rmd *rmd, struct evbuffer *out)
 			&rmd->metrics->pass);
 	prom_single(out, "loom_events_total", "counter", "Cluster events since rmd started.",
 		    (double)events_last_seq(rmd));
+	autoscale_metrics(rmd, out);
 }

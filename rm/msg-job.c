@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "autoscale-run.h"
 #include "log.h"
 #include "rm.h"
 #include "xmalloc.h"
@@ -23,6 +24,33 @@ static const char *waiting_reason(const struct cluster *cl, const struct rm_job 
 	return buf;
 }
 
+/*
+ * With autoscaling on, a task too big for every registered node may still fit a pool's
+ * nodes (then it waits for them), and one that fits no pool and no node is refused.
+ * Returns -1 with field and msg filled when the job is refused.
+ */
+static int autoscale_validate(struct rmd *rmd, const struct job_spec *s, int rc, char *field,
+			      size_t fieldlen, char *msg, size_t msglen)
+{
+	char a[RES_BUFSZ];
+	bool member = false;
+
+	if (!autoscale_on(rmd) || res_is_zero(&s->res))
+		return rc;
+	if (autoscale_fits(rmd, &s->res))
+		return rc < 0 && strcmp(field, "res") == 0 ? 0 : rc;
+	for (size_t i = 0; i < rmd->cl.nnodes && !member; i++)
+		member = node_member(rmd->cl.nodes[i]);
+	if (rc == 0 && !member) {
+		snprintf(field, fieldlen, "res");
+		snprintf(msg, msglen, "resources %s fit no registered node and no autoscale pool's "
+			 "node: no node that could run it will ever be started",
+			 res_format(&s->res, a, sizeof(a)));
+		return -1;
+	}
+	return rc;
+}
+
 void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx)
 {
 	struct rmd *rmd = ctx;
@@ -35,7 +63,8 @@ void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void
 		reply_bad(p, id, &e);
 		return;
 	}
-	if (job_validate(&rmd->cl, &s, field, sizeof(field), msg, sizeof(msg)) < 0) {
+	int vrc = job_validate(&rmd->cl, &s, field, sizeof(field), msg, sizeof(msg));
+	if (autoscale_validate(rmd, &s, vrc, field, sizeof(field), msg, sizeof(msg)) < 0) {
 		log_info("job", "submission from %s refused: %s: %s", c->name, field, msg);
 		peer_send_error(p, id, ERR_REJECTED, field, "%s", msg);
 		job_spec_free(&s);
@@ -44,6 +73,13 @@ void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void
 	struct rm_job *j = cluster_add_job(&rmd->cl, &s);
 	job_spec_free(&s);
 	job_set_reason(j, waiting_reason(&rmd->cl, j, buf, sizeof(buf)));
+	int pool = autoscale_on(rmd) ? as_pool_for(autoscale_pools(rmd), &j->spec.res) : -1;
+	if (pool >= 0 && strcmp(j->reason, "waiting for nodes to register") == 0) {
+		char why[96];
+		snprintf(why, sizeof(why), "scaling up pool %s",
+			 autoscale_pools(rmd)->pools[pool].c.name);
+		job_set_reason(j, why);
+	}
 	log_info("job", "job-%llu '%s' submitted by %s (%s): %d task%s of %s",
 		 (unsigned long long)j->id, j->spec.name, c->name, j->spec.user, j->spec.ntasks,
 		 j->spec.ntasks == 1 ? "" : "s", res_format(&j->spec.res, res, sizeof(res)));

@@ -119,7 +119,7 @@ struct rmd {
 	} rec;                     /* what recovery did, for logs and views */
 	struct spec_result spec;   /* spec-run.c */
 	int64_t spec_last_ms;      /* mono_ms of the last speculation pass */
-	struct autoscale *as;      /* autoscale-run.c; NULL when no pool is configured */
+	struct autoscale *as;      /* autoscale-run.c (autoscale_on: some pool is configured) */
 };
 
 /* ---- spec-run.c: speculative copies, evaluated on the cron and after placements ---- */

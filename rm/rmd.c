@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autoscale-run.h"
 #include "log.h"
 #include "rm.h"
 #include "timeutil.h"
@@ -40,6 +41,7 @@ static const struct cron_job {
 	{ "job-retention", 5000, trim_jobs },
 	{ "speculation", 100, spec_cron },
 	{ "snapshot", 1000, journal_tick },
+	{ "autoscale", 200, autoscale_tick },
 };
 
 static void cron_cb(evutil_socket_t fd, short what, void *arg)
@@ -97,7 +99,8 @@ static void usage(FILE *f)
 }
 
 /* Defaults, then the file, then -o overrides in order. Returns 0, 1 (exit 0) or -1. */
-static int load_config(struct rm_conf *conf, int argc, char **argv)
+static int load_config(struct rm_conf *conf, struct as_state *pools, const char **path,
+		       int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -124,7 +127,8 @@ static int load_config(struct rm_conf *conf, int argc, char **argv)
 		fprintf(stderr, "rmd: unexpected argument '%s'\n", argv[optind]);
 		rc = -1;
 	} else if (conf_defaults(rm_conf_table, rm_conf_n, conf, err, sizeof(err)) < 0 ||
-		   (file && conf_load(rm_conf_table, rm_conf_n, conf, file, err, sizeof(err)) < 0)) {
+		   (file && conf_load(rm_conf_table, rm_conf_n, conf, file, err, sizeof(err)) < 0) ||
+		   pools_load(file, pools, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rmd: %s\n", err);
 		rc = -1;
 	}
@@ -137,8 +141,10 @@ static int load_config(struct rm_conf *conf, int argc, char **argv)
 	free(opts);
 	if (rc == 0 && dump) {
 		conf_dump(rm_conf_table, rm_conf_n, conf, stdout);
+		as_state_free(pools);
 		return 1;
 	}
+	*path = file; /* an argv string: lives as long as the process (SIGHUP rereads it) */
 	return rc;
 }
 
@@ -170,6 +176,7 @@ static void rmd_init(struct rmd *rmd)
 static void rmd_free(struct rmd *rmd)
 {
 	rmd->stopping = true;
+	autoscale_stop(rmd); /* kills hooks still running: the next rmd asks again */
 	listen_stop(rmd);
 	logs_free(rmd);
 	conns_close_all(rmd);
@@ -196,10 +203,13 @@ static void rmd_free(struct rmd *rmd)
 int main(int argc, char **argv)
 {
 	struct rmd *rmd = xcalloc(1, sizeof(*rmd));
+	struct as_state pools = { 0 };
+	const char *conf_path = NULL;
 	char err[512];
-	int rc = load_config(&rmd->conf, argc, argv), level;
+	int rc = load_config(&rmd->conf, &pools, &conf_path, argc, argv), level;
 
 	if (rc != 0) {
+		as_state_free(&pools);
 		conf_free(rm_conf_table, rm_conf_n, &rmd->conf);
 		free(rmd);
 		return rc > 0 ? 0 : 2;
@@ -207,6 +217,7 @@ int main(int argc, char **argv)
 	if ((level = log_level_parse(rmd->conf.log_level)) < 0) {
 		fprintf(stderr, "rmd: log_level: '%s' is not error, warn, info or debug\n",
 			rmd->conf.log_level);
+		as_state_free(&pools);
 		conf_free(rm_conf_table, rm_conf_n, &rmd->conf);
 		free(rmd);
 		return 2;
@@ -216,6 +227,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmd: cannot open log file %s: %s; logging to stderr\n",
 			rmd->conf.log_file, strerror(errno));
 	rmd_init(rmd);
+	autoscale_start(rmd, &pools, conf_path);
 	/* Why before listening: no agent may register before the state is rebuilt. */
 	if (recover_open(rmd, err, sizeof(err)) < 0)
 		fatal("state store: %s", err);

@@ -25,6 +25,7 @@ static void test_lookup(void **state)
 	assert_null(cmd_find("JOBS"));
 	assert_null(cmd_find(""));
 	assert_ptr_equal(cmd_find("logs"), &cmd_logs_entry);
+	assert_ptr_equal(cmd_find("autoscale"), &cmd_autoscale_entry);
 }
 
 static void test_entries_complete(void **state)
@@ -39,7 +40,7 @@ static void test_entries_complete(void **state)
 		for (const struct cmd_entry *const *o = e + 1; *o != NULL; o++)
 			assert_string_not_equal((*e)->name, (*o)->name);
 	}
-	assert_int_equal(n, 10);
+	assert_int_equal(n, 11); /* jobs job kill nodes drain undrain autoscale logs wait status help */
 }
 
 /* rmctl drain NODE --timeout 30s --reason TEXT */
