@@ -64,6 +64,41 @@ expect_exit 2 "typo.conf:2" "$RMSIM" --config "$T/typo.conf" --policy fcfs
 printf 'arrival = { kind = "google"; };\n' >"$T/nofile.conf"
 expect_exit 2 "arrival.file" "$RMSIM" --config "$T/nofile.conf" --policy fcfs
 
+# --autoscale (no shared traces needed): the bursty on/off example through rmcore's
+# cluster and scheduler on 16 fixed nodes and on a pool scaled by as_decide. Output is
+# byte-identical on a second run, the autoscaled cluster uses strictly fewer
+# node-seconds than the fixed one, every task ran, and the wait it costs is reported.
+"$RMSIM" --config "$EX/bursty.conf" --autoscale --json >"$T/as1.json" || fail "bursty.conf --autoscale refused"
+"$RMSIM" --config "$EX/bursty.conf" --autoscale --json >"$T/as2.json"
+cmp -s "$T/as1.json" "$T/as2.json" || fail "--autoscale output differs between runs"
+as_field() { # SECTION KEY
+	sed -n "s/.*\"$1\":{[^}]*\"$2\":\([0-9.]*\)[,}].*/\1/p" "$T/as1.json"
+}
+fixed_ns=$(as_field fixed node_seconds)
+auto_ns=$(as_field autoscaled node_seconds)
+auto_wait=$(as_field autoscaled mean_wait_s)
+auto_p95=$(as_field autoscaled p95_wait_s)
+[ -n "$fixed_ns" ] && [ -n "$auto_ns" ] && [ -n "$auto_wait" ] && [ -n "$auto_p95" ] ||
+	fail "--autoscale: fields missing: $(cat "$T/as1.json")"
+awk -v a="${auto_ns:-0}" -v f="${fixed_ns:-0}" 'BEGIN { exit !(a > 0 && a < f) }' ||
+	fail "--autoscale: autoscaled node-seconds $auto_ns not below fixed $fixed_ns"
+awk -v w="${auto_wait:-0}" 'BEGIN { exit !(w > 0) }' || fail "--autoscale: no wait reported"
+grep -q '"fixed":{"tasks":1349,"node_seconds":525440,"peak_nodes":16,' "$T/as1.json" ||
+	fail "--autoscale fixed: $(cat "$T/as1.json")"
+grep -q '"autoscaled":{"tasks":1349,[^}]*"jobs_failed":0,"kills":0,' "$T/as1.json" ||
+	fail "--autoscale autoscaled: $(cat "$T/as1.json")"
+grep -q '"mean_wait_cost_s":' "$T/as1.json" || fail "--autoscale: no wait cost"
+"$RMSIM" --config "$EX/bursty.conf" --autoscale >"$T/as.txt"
+grep -q '^autoscaling saves .* of node-seconds for .* s of mean task wait' "$T/as.txt" ||
+	fail "--autoscale text: $(cat "$T/as.txt")"
+echo "ok: autoscale node-seconds $auto_ns vs fixed $fixed_ns, mean wait $auto_wait s (p95 $auto_p95 s)"
+expect_exit 2 "--autoscale needs --config" "$RMSIM" --trace "$T/ok.swf" --autoscale
+expect_exit 2 "--autoscale takes no --policy" "$RMSIM" --config "$EX/bursty.conf" --autoscale --policy fcfs
+printf 'nodes = { count = 4; procs = 2; };\ntasks = { procs = 4; };\n' >"$T/widetask.conf"
+expect_exit 2 "tasks.procs is more than nodes.procs" "$RMSIM" --config "$T/widetask.conf" --autoscale
+printf 'autoscale = { min = 5; max = 2; };\n' >"$T/minmax.conf"
+expect_exit 2 "autoscale.min is above autoscale.max" "$RMSIM" --config "$T/minmax.conf" --autoscale
+
 # Pods CSV validation: header names and numbers, with line numbers.
 printf 'sn,cpu_milli,memory_mib,gpu,model\nn0,32000,65536,2,T4\n' >"$T/nodes.csv"
 printf 'name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n' >"$T/pods.csv"
@@ -163,6 +198,11 @@ for c in google alibaba; do
 	"$RMSIM" --config "$EX/$c.conf" --policy loom --json >"$T/c2.json"
 	cmp -s "$T/c1.json" "$T/c2.json" || fail "$c.conf: output differs between runs"
 done
+# --autoscale on Google arrivals (gaps x3): deterministic, and fewer node-seconds.
+"$RMSIM" --config "$EX/google-autoscale.conf" --autoscale --json >"$T/g1.json" || fail "google-autoscale.conf refused"
+"$RMSIM" --config "$EX/google-autoscale.conf" --autoscale --json >"$T/g2.json"
+cmp -s "$T/g1.json" "$T/g2.json" || fail "google-autoscale.conf: output differs between runs"
+grep -q '"node_seconds_saved":0\.' "$T/g1.json" || fail "google-autoscale.conf: $(cat "$T/g1.json")"
 
 # Per-window FCFS figures on HPC2N, and byte-identical JSON on a second run.
 got=$("$RMSIM" --trace "$TRACES/$H" --policy fcfs --windows paper | awk 'NR > 3 && $1 != "mean" { printf "%s ", $5 }')

@@ -4,6 +4,9 @@
  *   rmsim --trace FILE.swf[.gz] --policy POLICY [--window START:LEN]... [--windows paper]
  *         [--json]                       an SWF trace through a batch policy
  *   rmsim --config FILE.conf --policy POLICY [...]   a synthetic workload, likewise
+ *   rmsim --config FILE.conf --autoscale [--json]
+ *                                        the workload on rmcore's cluster: fixed-size
+ *                                        against autoscaled (as_decide), node-seconds and wait
  *   rmsim --pods PODS.csv --nodes NODES.csv [--packing NAME|all] [--json]
  *                                        a multi-resource pod trace on a node list
  *
@@ -37,7 +40,7 @@ struct opts {
 	const struct batch_policy *pol;
 	struct window win[MAX_WINDOWS];
 	size_t nwin;
-	bool json, hold;
+	bool json, hold, autoscale;
 };
 
 static void usage(FILE *f)
@@ -45,6 +48,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: rmsim --trace FILE.swf[.gz] --policy POLICY [--window START:LEN]..."
 		   " [--windows paper] [--json]\n"
 		   "       rmsim --config FILE.conf --policy POLICY [--window ...] [--json]\n"
+		   "       rmsim --config FILE.conf --autoscale [--json]\n"
 		   "       rmsim --pods PODS.csv --nodes NODES.csv [--packing NAME|all] [--hold]"
 		   " [--json]\n"
 		   "       rmsim --dump-config\n"
@@ -52,6 +56,10 @@ static void usage(FILE *f)
 		   " (repeatable)\n"
 		   "  --windows paper     the ten windows of the RLScheduler tables\n"
 		   "  --config FILE       a synthetic workload (--dump-config lists its keys)\n"
+		   "  --autoscale         run the config's tasks on rmcore's cluster and scheduler,\n"
+		   "                      on nodes.count fixed nodes and on a pool scaled by the\n"
+		   "                      autoscaler's policy (autoscale.* keys): node-seconds,\n"
+		   "                      peak nodes, mean and p95 task wait, makespan\n"
 		   "  --hold              pods keep their resources to the end (the cluster fills)\n"
 		   "  --json              one JSON object instead of a table\n"
 		   "policies:\n");
@@ -125,6 +133,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "packing", required_argument, NULL, 'k' },
 		{ "dump-config", no_argument, NULL, 'd' },
 		{ "hold", no_argument, NULL, 'H' },
+		{ "autoscale", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -156,6 +165,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'd': synth_dump_defaults(stdout); exit(0);
 		case 'H': o->hold = true; break;
+		case 'A': o->autoscale = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: die_usage("bad option '%s'", argv[optind - 1]);
 		}
@@ -173,6 +183,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->nodes != NULL || o->packing != NULL || o->hold)
 		die_usage("--nodes, --packing and --hold are for --pods");
+	if (o->autoscale) {
+		if (o->config == NULL)
+			die_usage("--autoscale needs --config");
+		if (o->pol != NULL || o->nwin > 0)
+			die_usage("--autoscale takes no --policy or --window");
+		return;
+	}
 	if (o->pol == NULL)
 		die_usage("--policy is required");
 }
@@ -212,6 +229,30 @@ static int run_pods(const struct opts *o)
 	return 0;
 }
 
+/* The synthetic workload on a fixed cluster and on an autoscaled one. */
+static int run_autoscale(const struct opts *o)
+{
+	struct swf_trace t;
+	struct synth_as as;
+	struct asim_out fixed, scaled;
+	char err[512];
+
+	if (synth_load(o->config, &t, &as, err, sizeof(err)) != 0) {
+		fprintf(stderr, "rmsim: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (t.njobs == 0 || as.task_procs > (int64_t)t.ppn) {
+		fprintf(stderr, "rmsim: %s: %s\n", o->config, t.njobs == 0 ? "no jobs to replay"
+			: "--autoscale: tasks.procs is more than nodes.procs (a task spans one node)");
+		swf_free(&t);
+		return EXIT_USAGE;
+	}
+	asim_run(&t, &as, &fixed, &scaled);
+	asim_print(stdout, o->json, o->config, &t, &as, &fixed, &scaled);
+	swf_free(&t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -224,8 +265,10 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (o.pods != NULL)
 		return run_pods(&o);
+	if (o.autoscale)
+		return run_autoscale(&o);
 	if ((o.trace != NULL ? swf_load(o.trace, &t, err, sizeof(err))
-			     : synth_load(o.config, &t, err, sizeof(err))) != 0) {
+			     : synth_load(o.config, &t, NULL, err, sizeof(err))) != 0) {
 		fprintf(stderr, "rmsim: %s\n", err);
 		return EXIT_USAGE;
 	}

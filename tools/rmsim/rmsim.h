@@ -85,15 +85,40 @@ void metrics_print_json(FILE *f, const char *trace, const char *policy,
 
 /* ---- synth.c, arrivals.c: synthetic workloads --------------------------------------- */
 
-/* Builds a trace from the synthetic workload config at path; -1 with err ("FILE:LINE:
- * key: why") on a bad file. */
-int synth_load(const char *path, struct swf_trace *t, char *err, size_t errlen);
+/* The autoscale.* keys of a synthetic config (--autoscale), and processors per task. */
+struct synth_as {
+	int64_t min, max, max_step;
+	int64_t grow_delay_ms, idle_timeout_ms, cooldown_ms, start_timeout_ms;
+	int64_t boot_delay_ms, tick_ms;
+	int64_t task_procs;
+};
+
+/* Builds a trace from the synthetic workload config at path (and, when as is not NULL,
+ * its autoscale keys); -1 with err ("FILE:LINE: key: why") on a bad file. */
+int synth_load(const char *path, struct swf_trace *t, struct synth_as *as, char *err,
+	       size_t errlen);
 /* Prints the config keys with their defaults and help, as a loadable file. */
 void synth_dump_defaults(FILE *f);
 /* Job arrival times (s, sorted) from a Google job_events (google) or Alibaba batch_task
  * extract; *out is malloc'd. */
 int arrivals_load(const char *path, bool google, int64_t **out, size_t *n, char *err,
 		  size_t errlen);
+
+/* ---- autosim.c: --autoscale, fixed against autoscaled on rmcore's cluster ---------- */
+
+struct asim_out {
+	size_t tasks, jobs_failed;
+	double node_s;          /* node-seconds paid for (asked for to removed) */
+	int32_t peak;           /* most nodes paid for at once */
+	double mean_wait_s, p95_wait_s, makespan_s; /* wait: submission to task launch */
+	uint64_t kills, grows, drains;
+};
+
+/* Replays t on t->max_nodes fixed nodes, then on one pool autoscaled by as_decide. */
+void asim_run(const struct swf_trace *t, const struct synth_as *as, struct asim_out *fixed,
+	      struct asim_out *scaled);
+void asim_print(FILE *f, bool json, const char *src, const struct swf_trace *t,
+		const struct synth_as *as, const struct asim_out *fx, const struct asim_out *sc);
 
 /* ---- csv.c: header-named columns, FILE:LINE errors ---------------------------------- */
 

@@ -25,6 +25,8 @@ struct synth_conf {
 	char *dur_dist;
 	int64_t dur_min_ms, dur_max_ms;
 	int64_t est_max_pct;
+	int64_t on_ms, off_ms;
+	struct synth_as as;
 };
 
 #define F(field) offsetof(struct synth_conf, field)
@@ -36,9 +38,14 @@ static const struct conf_entry synth_table[] = {
 	{ "nodes.count", CONF_INT, 1, 1000000, "64", F(nodes), "nodes in the machine" },
 	{ "nodes.procs", CONF_INT, 1, 4096, "1", F(procs), "processors per node" },
 	{ "arrival.kind", CONF_STR, 1, 16, "\"poisson\"", F(arrival),
-	  "poisson, google (job_events SUBMIT times) or alibaba (batch_task job create times)" },
+	  "poisson, onoff (bursty Poisson), google (job_events SUBMIT times) or alibaba (batch_task "
+	  "job create times)" },
 	{ "arrival.mean_gap", CONF_MS, 1, DAY_MS, "\"60s\"", F(mean_gap_ms),
-	  "poisson: mean time between arrivals" },
+	  "poisson, onoff: mean time between arrivals (onoff: while on)" },
+	{ "arrival.on", CONF_MS, 1000, DAY_MS, "\"10m\"", F(on_ms),
+	  "onoff: length of a burst (Poisson arrivals at mean_gap)" },
+	{ "arrival.off", CONF_MS, 0, DAY_MS, "\"50m\"", F(off_ms),
+	  "onoff: quiet time between bursts (no arrivals)" },
 	{ "arrival.file", CONF_STR, 0, 4095, "\"\"", F(arrival_file),
 	  "google/alibaba: the trace (.csv or .csv.gz), relative to this file's directory" },
 	{ "arrival.time_scale_pct", CONF_INT, 1, 1000000, "100", F(time_scale_pct),
@@ -58,6 +65,23 @@ static const struct conf_entry synth_table[] = {
 	  "requested time = run time x uniform(1, max_pct/100): users' over-estimation" },
 	{ "users", CONF_INT, 1, 1000000, "1", F(users), "users, drawn uniformly per job" },
 	{ "queues", CONF_INT, 1, 64, "1", F(queues), "queues 1..N, drawn uniformly per job" },
+	/* --autoscale: one pool of nodes.procs-vcore nodes against nodes.count fixed ones */
+	{ "autoscale.min", CONF_INT, 0, 1000000, "0", F(as.min), "--autoscale: pool minimum" },
+	{ "autoscale.max", CONF_INT, 1, 1000000, "64", F(as.max), "--autoscale: pool maximum" },
+	{ "autoscale.max_step", CONF_INT, 1, 1000000, "16", F(as.max_step),
+	  "--autoscale: most nodes asked for in one decision" },
+	{ "autoscale.grow_delay", CONF_MS, 0, DAY_MS, "\"10s\"", F(as.grow_delay_ms),
+	  "--autoscale: demand unmet this long before nodes are asked for" },
+	{ "autoscale.idle_timeout", CONF_MS, 0, DAY_MS, "\"5m\"", F(as.idle_timeout_ms),
+	  "--autoscale: a node idle this long is drained and released" },
+	{ "autoscale.cooldown", CONF_MS, 0, DAY_MS, "\"1m\"", F(as.cooldown_ms),
+	  "--autoscale: no drain this soon after the last grow or drain" },
+	{ "autoscale.start_timeout", CONF_MS, 1000, DAY_MS, "\"10m\"", F(as.start_timeout_ms),
+	  "--autoscale: a node not up this long after it was asked for is given up" },
+	{ "autoscale.boot_delay", CONF_MS, 0, DAY_MS, "\"90s\"", F(as.boot_delay_ms),
+	  "--autoscale: from the ask to the node's registration" },
+	{ "autoscale.tick", CONF_MS, 100, DAY_MS, "\"10s\"", F(as.tick_ms),
+	  "--autoscale: time between two autoscaler decisions (rmd's cron)" },
 };
 #define NSYNTH (sizeof(synth_table) / sizeof(synth_table[0]))
 
@@ -99,16 +123,22 @@ static bool dist_ok(const char *d, bool exp_ok)
 	       (exp_ok && strcmp(d, "exp") == 0);
 }
 
+/* Arrivals drawn here rather than read from a file. */
+static bool poissonish(const struct synth_conf *c)
+{
+	return strcmp(c->arrival, "poisson") == 0 || strcmp(c->arrival, "onoff") == 0;
+}
+
 /* ---- checks beyond the table's ranges ------------------------------------------------- */
 
 static int check(const struct synth_conf *c, const char *path, char *err, size_t errlen)
 {
 	const char *bad = NULL;
 
-	if (strcmp(c->arrival, "poisson") != 0 && strcmp(c->arrival, "google") != 0 &&
+	if (!poissonish(c) && strcmp(c->arrival, "google") != 0 &&
 	    strcmp(c->arrival, "alibaba") != 0)
-		bad = "arrival.kind: poisson, google or alibaba";
-	else if (strcmp(c->arrival, "poisson") != 0 && c->arrival_file[0] == '\0')
+		bad = "arrival.kind: poisson, onoff, google or alibaba";
+	else if (!poissonish(c) && c->arrival_file[0] == '\0')
 		bad = "arrival.file: needed for google and alibaba arrivals";
 	else if (!dist_ok(c->tasks_dist, false))
 		bad = "tasks.dist: uniform or loguniform";
@@ -120,6 +150,8 @@ static int check(const struct synth_conf *c, const char *path, char *err, size_t
 		bad = "duration.min is above duration.max";
 	else if (c->tasks_max * c->task_procs > c->nodes * c->procs)
 		bad = "tasks.max x tasks.procs is more than the machine's processors";
+	else if (c->as.min > c->as.max)
+		bad = "autoscale.min is above autoscale.max";
 	if (bad == NULL)
 		return 0;
 	snprintf(err, errlen, "%s: %s", path, bad);
@@ -140,7 +172,8 @@ static void make_jobs(const struct synth_conf *c, const int64_t *at, size_t nat,
 		      struct swf_trace *t)
 {
 	uint64_t s = (uint64_t)c->seed;
-	int64_t now = 0;
+	int64_t now = 0, on_ms = 0; /* onoff: time spent in bursts so far */
+	bool onoff = strcmp(c->arrival, "onoff") == 0;
 	/* Beyond the recorded arrivals, the pattern repeats one mean gap after its end. */
 	int64_t span = nat > 0 ? at[nat - 1] - at[0] : 0;
 	int64_t period = nat > 0 ? span + span / (int64_t)nat + 1 : 0;
@@ -150,9 +183,13 @@ static void make_jobs(const struct synth_conf *c, const int64_t *at, size_t nat,
 		struct swf_job *j = &t->jobs[i];
 		int64_t tasks = draw(&s, c->tasks_dist, c->tasks_min, c->tasks_max);
 
-		if (nat == 0)
+		if (onoff) { /* Poisson in burst time, each finished burst followed by off */
+			on_ms += (int64_t)llround(-(double)c->mean_gap_ms * log(1 - unif(&s)));
+			now = (on_ms + on_ms / c->on_ms * c->off_ms) / 1000;
+		} else if (nat == 0) {
 			now += (int64_t)llround(-(double)c->mean_gap_ms / 1000 * log(1 - unif(&s)));
-		else
+		}
+		else if (!onoff)
 			now = at[i % nat] - at[0] + (int64_t)(i / nat) * period;
 		j->id = (int64_t)i + 1;
 		j->submit = nat == 0 ? now : now * c->time_scale_pct / 100;
@@ -173,7 +210,8 @@ static void make_jobs(const struct synth_conf *c, const int64_t *at, size_t nat,
 	t->ppn = (double)c->procs;
 }
 
-int synth_load(const char *path, struct swf_trace *t, char *err, size_t errlen)
+int synth_load(const char *path, struct swf_trace *t, struct synth_as *as, char *err,
+	       size_t errlen)
 {
 	struct synth_conf c;
 	int64_t *at = NULL;
@@ -186,12 +224,16 @@ int synth_load(const char *path, struct swf_trace *t, char *err, size_t errlen)
 	if (conf_load(synth_table, NSYNTH, &c, path, err, errlen) == 0 &&
 	    check(&c, path, err, errlen) == 0) {
 		char *file = beside(path, c.arrival_file);
-		rc = strcmp(c.arrival, "poisson") == 0 ? 0
+		rc = poissonish(&c) ? 0
 		   : arrivals_load(file, strcmp(c.arrival, "google") == 0, &at, &nat, err, errlen);
 		free(file);
 	}
 	if (rc == 0)
 		make_jobs(&c, at, nat, t);
+	if (rc == 0 && as != NULL) {
+		*as = c.as;
+		as->task_procs = c.task_procs;
+	}
 	free(at);
 	conf_free(synth_table, NSYNTH, &c);
 	return rc;
