@@ -108,6 +108,26 @@ static void on_detail(struct loom_conn *c, int status, const msgpack_object *rep
 	fetched(t, F_DETAIL, status, err);
 }
 
+/* The autoscaler's pools and nodes. An error (an rmd without autoscaling support, or one
+ * that refuses) shows nothing rather than a complaint: the summary just has no line. */
+static void on_autoscale(struct loom_conn *c, int status, const msgpack_object *reply,
+			 const struct msg_error *err, void *arg)
+{
+	struct top *t = arg;
+
+	if (status == LOOM_OK) {
+		model_set_autoscale(&t->m, reply);
+		if (t->detail && t->detail_is_node)
+			detail_render_node(t);
+	} else {
+		if (status == LOOM_EREPLY && err->code == ERR_UNKNOWN_TYPE)
+			t->as_unsupported = true;
+		model_clear_autoscale(&t->m);
+	}
+	/* Not an error on the status line: rmtop works without the autoscaler's view. */
+	fetched(t, F_AUTOSCALE, status == LOOM_EREPLY ? LOOM_OK : status, NULL);
+}
+
 /* ---- a node's detail: its live attempts, from job_info --------------------------- */
 
 void node_detail_reset(struct top *t)
@@ -270,6 +290,9 @@ static void fetch_part(struct top *t, unsigned part)
 		struct msg_list_request req = { .limit = 0 };
 		loom_build_list_request(&w, part == F_JOBS ? MSG_JOB_LIST : MSG_NODE_LIST, id, &req);
 		cb = part == F_JOBS ? on_jobs : on_nodes;
+	} else if (part == F_AUTOSCALE && !t->as_unsupported) {
+		mpw_msg(&w, MSG_AUTOSCALE_INFO, id, 0);
+		cb = on_autoscale;
 	} else if (part == F_DETAIL && t->detail && t->detail_is_node) {
 		nd_round(t);
 	} else if (part == F_DETAIL && t->detail && !t->detail_is_node) {
@@ -291,7 +314,7 @@ static void fetch_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (!t->ready)
 		return;
-	for (unsigned part = 1; part <= F_DETAIL; part <<= 1) {
+	for (unsigned part = 1; part <= F_AUTOSCALE; part <<= 1) {
 		if (!(t->dirty & part) || (t->inflight & part))
 			continue;
 		t->dirty &= ~part;
@@ -310,6 +333,12 @@ static unsigned event_parts(struct top *t, const struct msg_event *ev)
 		parts |= F_JOBS;
 	if (strncmp(ev->kind, "node", 4) == 0 || strncmp(ev->kind, "attempt", 7) == 0)
 		parts |= F_NODES;
+	/* The autoscaler's view: on its own events (nodes added, drained, released; hook
+	 * results) and, while rmd has pools, on whatever changes demand or idleness. */
+	if (strcmp(ev->kind, "autoscale") == 0)
+		parts |= F_AUTOSCALE | F_NODES;
+	else if (t->m.npools > 0)
+		parts |= F_AUTOSCALE;
 	if (t->detail && !t->detail_is_node &&
 	    strncmp(ev->object, t->detail_id, strlen(t->detail_id)) == 0)
 		parts |= F_DETAIL;
@@ -358,6 +387,7 @@ static void on_ready(struct loom_conn *c, void *arg)
 	struct mpw w;
 
 	t->ready = true;
+	t->as_unsupported = false; /* a restarted rmd may be a newer one */
 	t->backoff_ms = BACKOFF_MIN_MS;
 	snprintf(t->conn_msg, sizeof(t->conn_msg), "%s %s", t->ever_connected ? "reconnected to"
 						     : "connected to", t->addr);

@@ -9,6 +9,7 @@
 
 #include "client.h"
 #include "rmtop.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 void model_init(struct top_model *m)
@@ -23,6 +24,8 @@ void model_free(struct top_model *m)
 	free(m->jobs);
 	free(m->nodes);
 	free(m->events);
+	free(m->pools);
+	free(m->asnodes);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -154,6 +157,133 @@ void model_set_nodes(struct top_model *m, const msgpack_object *reply)
 	free(m->nodes);
 	m->nodes = parse_list(reply, "nodes", sizeof(*m->nodes), &m->nnodes, parse_node_v);
 	m->gen++;
+}
+
+static void parse_pool(const msgpack_object *o, struct top_pool *p)
+{
+	memset(p, 0, sizeof(*p));
+	str(o, "name", p->name, sizeof(p->name));
+	p->min = num(o, "min");
+	p->max = num(o, "max");
+	p->running = num(o, "running");
+	p->starting = num(o, "starting");
+	p->draining = num(o, "draining");
+	p->releasing = num(o, "releasing");
+	p->pending_tasks = num(o, "pending_tasks");
+	p->pending_nodes = num(o, "pending_nodes");
+	p->decision_age_ms = -1;
+	view_int(o, "last_decision_age_ms", &p->decision_age_ms);
+	p->fetched_ms = mono_ms();
+	p->hook_failures = num(o, "hook_failures");
+	str(o, "last_decision", p->decision, sizeof(p->decision));
+	str(o, "last_hook_result", p->hook, sizeof(p->hook));
+}
+
+void model_clear_autoscale(struct top_model *m)
+{
+	free(m->pools);
+	free(m->asnodes);
+	m->pools = NULL;
+	m->asnodes = NULL;
+	m->npools = m->nasnodes = 0;
+	if (m->as_have)
+		m->gen++;
+	m->as_have = false;
+}
+
+void model_set_autoscale(struct top_model *m, const msgpack_object *reply)
+{
+	const msgpack_object_array *pools = view_array(reply, "pools");
+	size_t cap = 0;
+
+	model_clear_autoscale(m);
+	m->as_have = true;
+	m->npools = pools != NULL ? pools->size : 0;
+	m->pools = xcalloc(m->npools + 1, sizeof(*m->pools));
+	for (size_t i = 0; i < m->npools; i++) {
+		const msgpack_object_array *ns = view_array(&pools->ptr[i], "nodes");
+		parse_pool(&pools->ptr[i], &m->pools[i]);
+		for (uint32_t k = 0; ns != NULL && k < ns->size; k++) {
+			struct top_asnode *a;
+			m->asnodes = xgrow(m->asnodes, &cap, m->nasnodes + 1, sizeof(*m->asnodes));
+			a = &m->asnodes[m->nasnodes++];
+			memset(a, 0, sizeof(*a));
+			snprintf(a->pool, sizeof(a->pool), "%s", m->pools[i].name);
+			str(&ns->ptr[k], "name", a->name, sizeof(a->name));
+			str(&ns->ptr[k], "state", a->state, sizeof(a->state));
+			str(&ns->ptr[k], "not_released", a->why, sizeof(a->why));
+		}
+	}
+	m->gen++;
+}
+
+const struct top_asnode *model_asnode(const struct top_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nasnodes; i++)
+		if (strcmp(m->asnodes[i].name, name) == 0)
+			return &m->asnodes[i];
+	return NULL;
+}
+
+/* A decision in few words: "grow by 2: 5 tasks pending for 1s need ..." becomes "grow 2
+ * (5 tasks waiting)", "shrink: n1 idle for 30s (...)" becomes "shrink n1 (idle 30s)";
+ * anything else stays as rmd said it. */
+static void short_decision(const char *d, char *buf, size_t len)
+{
+	long long n = 0, tasks = 0, secs = 0;
+	char node[64];
+
+	if (sscanf(d, "grow by %lld: %lld tasks pending", &n, &tasks) == 2)
+		snprintf(buf, len, "grow %lld (%lld task%s waiting)", n, tasks, tasks == 1 ? "" : "s");
+	else if (sscanf(d, "shrink: %63s idle for %llds", node, &secs) == 2)
+		snprintf(buf, len, "shrink %s (idle %llds)", node, secs);
+	else
+		snprintf(buf, len, "%s", d);
+}
+
+const char *model_autoscale_line(const struct top_model *m, int width, char *buf, size_t len)
+{
+	const struct top_pool *last = NULL;
+	char d[256], age[FMT_BUFSZ], tail[384];
+	size_t n;
+
+	if (!m->as_have || m->npools == 0 || len == 0)
+		return NULL;
+	n = (size_t)snprintf(buf, len, "autoscale:");
+	for (size_t i = 0; i < m->npools && n < len; i++) {
+		const struct top_pool *p = &m->pools[i];
+		char extra[96] = "";
+		size_t e = 0;
+		if (p->starting > 0)
+			e += (size_t)snprintf(extra + e, sizeof(extra) - e, "+%lld starting",
+					      (long long)p->starting);
+		if (p->draining + p->releasing > 0 && e < sizeof(extra))
+			e += (size_t)snprintf(extra + e, sizeof(extra) - e, "%s%lld draining",
+					      e ? ", " : "", (long long)(p->draining + p->releasing));
+		n += (size_t)snprintf(buf + n, len - n, "%s %s %lld/%lld..%lld%s%s%s", i ? ";" : "",
+				      p->name, (long long)p->running, (long long)p->min,
+				      (long long)p->max, e ? " (" : "", extra, e ? ")" : "");
+		if (p->decision_age_ms >= 0 && strcmp(p->decision, "none yet") != 0 &&
+		    (last == NULL || p->decision_age_ms < last->decision_age_ms))
+			last = p;
+	}
+	if (n >= len)
+		return buf;
+	if (last != NULL) {
+		short_decision(last->decision, d, sizeof(d));
+		/* The age as of now, not as of the fetch (the summary redraws every second). */
+		fmt_dur(last->decision_age_ms + (mono_ms() - last->fetched_ms), age, sizeof(age));
+		/* The age only when it fits: the decision matters more. */
+		snprintf(tail, sizeof(tail), "  last%s%s: %s %s ago", m->npools > 1 ? " " : "",
+			 m->npools > 1 ? last->name : "", d, age);
+		if (width > 0 && n + strlen(tail) > (size_t)width)
+			snprintf(tail, sizeof(tail), "  last%s%s: %s", m->npools > 1 ? " " : "",
+				 m->npools > 1 ? last->name : "", d);
+		snprintf(buf + n, len - n, "%s", tail);
+	}
+	if (width > 0 && strlen(buf) > (size_t)width && (size_t)width < len)
+		buf[width] = '\0';
+	return buf;
 }
 
 void model_add_event(struct top_model *m, const struct msg_event *ev)

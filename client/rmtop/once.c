@@ -1,4 +1,5 @@
-/* rmtop --once: one plain-text snapshot (summary, queues, jobs, nodes) for scripts. */
+/* rmtop --once: one plain-text snapshot (summary, queues, jobs, nodes, the autoscaler's
+ * pools and kept nodes) for scripts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,18 @@ void once_print(const struct top *ct, FILE *out)
 		fmt_vcores(s->used.vcores_m, v1, sizeof(v1)), fmt_vcores(s->cap.vcores_m, v2, sizeof(v2)),
 		fmt_mem(s->used.mem_mb, m1, sizeof(m1)), fmt_mem(s->cap.mem_mb, m2, sizeof(m2)),
 		(long long)s->used.gpus, (long long)s->cap.gpus);
+	char as[512];
+	if (model_autoscale_line(&t->m, 0, as, sizeof(as)) != NULL)
+		fprintf(out, "%s\n", as);
 	print_view(t, &view_queues_ops, out);
 	print_view(t, &view_jobs_ops, out);
 	print_view(t, &view_nodes_ops, out);
+	for (size_t i = 0; i < t->m.nasnodes; i++) {
+		const struct top_asnode *a = &t->m.asnodes[i];
+		if (i == 0)
+			fprintf(out, "\n%-12s %-8s %-10s %s\n", "POOL NODE", "POOL", "STATE",
+				"WHY NOT RELEASED");
+		fprintf(out, "%-12s %-8s %-10s %s\n", a->name, a->pool, a->state,
+			a->why[0] ? a->why : "(being released)");
+	}
 }

@@ -57,8 +57,8 @@ static void stop_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Ages on screen move each second; heartbeat ages (and a node detail's attempts, for
- * their progress) are refetched while nodes show, and an rmd without the event stream
- * is polled. */
+ * their progress, and the autoscaler's idle times) are refetched while nodes show, and an
+ * rmd without the event stream is polled. */
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct top *t = arg;
@@ -68,9 +68,9 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (t->ready && !t->subscribed)
 		fetch_mark(t, F_ALL);
 	else if (t->ready && (n % 2) == 0 && t->detail && t->detail_is_node)
-		fetch_mark(t, F_NODES | F_DETAIL); /* the node, and its attempts' progress */
+		fetch_mark(t, F_NODES | F_DETAIL | (t->m.npools ? F_AUTOSCALE : 0));
 	else if (t->ready && (n % 2) == 0 && t->cur == 2)
-		fetch_mark(t, F_NODES);
+		fetch_mark(t, F_NODES | (t->m.npools ? F_AUTOSCALE : 0)); /* idle times move */
 	ui_draw(t);
 }
 

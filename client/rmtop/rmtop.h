@@ -52,6 +52,20 @@ struct top_summary {
 	int64_t jobs_running, jobs_pending, tasks_pending, nodes;
 };
 
+/* The autoscaler (AUTOSCALE_INFO): each pool, and each pool node with why it is kept. */
+struct top_pool {
+	char name[32];
+	int64_t min, max, running, starting, draining, releasing;
+	int64_t pending_tasks, pending_nodes, decision_age_ms, hook_failures;
+	int64_t fetched_ms;  /* mono_ms() when decision_age_ms was read */
+	char decision[256], hook[256];
+};
+
+struct top_asnode {
+	char name[64], pool[32], state[16];
+	char why[192];      /* why it is not being released; "" when it is (draining) */
+};
+
 #define TOP_EVENTS_KEPT 2000
 
 struct top_model {
@@ -62,6 +76,11 @@ struct top_model {
 	size_t njobs;
 	struct top_node *nodes;
 	size_t nnodes;
+	bool as_have;               /* rmd answered AUTOSCALE_INFO (an error: false) */
+	struct top_pool *pools;
+	size_t npools;
+	struct top_asnode *asnodes;
+	size_t nasnodes;
 	struct msg_event *events;   /* ring of the last TOP_EVENTS_KEPT */
 	size_t ev_head, nevents;
 	uint64_t gen;               /* bumped on every change (views re-sort then) */
@@ -73,6 +92,14 @@ void model_free(struct top_model *m);
 void model_set_cluster(struct top_model *m, const msgpack_object *reply);
 void model_set_jobs(struct top_model *m, const msgpack_object *reply);
 void model_set_nodes(struct top_model *m, const msgpack_object *reply);
+void model_set_autoscale(struct top_model *m, const msgpack_object *reply);
+/* Forgets the autoscaler (rmd answered AUTOSCALE_INFO with an error). */
+void model_clear_autoscale(struct top_model *m);
+/* The pool node named name, or NULL when it is in no pool. */
+const struct top_asnode *model_asnode(const struct top_model *m, const char *name);
+/* The summary's autoscaler line, fitted to width columns ("autoscale: local 2/0..4
+ * (+1 starting) last: grow 1 (3 tasks waiting) 4s ago"); NULL when there are no pools. */
+const char *model_autoscale_line(const struct top_model *m, int width, char *buf, size_t len);
 void model_add_event(struct top_model *m, const struct msg_event *ev);
 /* The i-th kept event, oldest first. */
 const struct msg_event *model_event(const struct top_model *m, size_t i);
@@ -120,7 +147,7 @@ enum top_action keys_action(int key, unsigned view);
 
 /* ---- rmtop.c / conn.c: the program ---------------------------------------------- */
 
-enum { F_CLUSTER = 1, F_JOBS = 2, F_NODES = 4, F_DETAIL = 8, F_ALL = 15 };
+enum { F_CLUSTER = 1, F_JOBS = 2, F_NODES = 4, F_DETAIL = 8, F_AUTOSCALE = 16, F_ALL = 31 };
 
 struct view;
 struct top {
@@ -129,6 +156,7 @@ struct top {
 	bool once;
 	struct loom_conn *c;
 	bool ready, subscribed, ever_connected;
+	bool as_unsupported;        /* this rmd does not know AUTOSCALE_INFO: stop asking */
 	char conn_msg[256];         /* "connected", "lost ...; reconnecting in 2s" */
 	char status[256];           /* the last action's outcome */
 	unsigned dirty, inflight, fetched;

@@ -220,5 +220,10 @@ void detail_render_node(struct top *t)
 	add(t, "  Labels: %s", n->labels[0] ? n->labels : "-");
 	if (strcmp(n->state, "RUNNING") != 0)
 		add(t, "  Takes no new work while %s.", n->state);
+	const struct top_asnode *as = model_asnode(&t->m, n->name);
+	if (as != NULL && as->why[0] != '\0')
+		add(t, "  Autoscale: pool %s, %s; not released: %s", as->pool, as->state, as->why);
+	else if (as != NULL)
+		add(t, "  Autoscale: pool %s, %s; being released", as->pool, as->state);
 	render_node_attempts(t);
 }

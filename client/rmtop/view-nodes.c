@@ -1,4 +1,5 @@
-/* rmtop's nodes view: state, heartbeat age, resources used/total, attempts, labels, why. */
+/* rmtop's nodes view: state, heartbeat age, resources used/total, attempts, labels, why;
+ * under the list, for a pool node, why the autoscaler does not release it. */
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,21 @@ static const char *n_row_id(struct top *t, struct view *v, size_t i)
 	return t->m.nodes[v->idx[i]].name;
 }
 
+/* A pool node: why it is not being scaled down, in rmd's plain words. */
+static const char *n_why(struct top *t, struct view *v, size_t i, char *buf, size_t len)
+{
+	const struct top_node *n = &t->m.nodes[v->idx[i]];
+	const struct top_asnode *a = model_asnode(&t->m, n->name);
+
+	if (a == NULL)
+		return NULL;
+	if (a->why[0] == '\0')
+		snprintf(buf, len, "%s (pool %s): being released (%s)", n->name, a->pool, a->state);
+	else
+		snprintf(buf, len, "%s (pool %s) not released: %s", n->name, a->pool, a->why);
+	return buf;
+}
+
 const struct view_ops view_nodes_ops = {
 	.name = "nodes",
 	.bit = V_NODES,
@@ -97,4 +113,5 @@ const struct view_ops view_nodes_ops = {
 	.row = n_row,
 	.row_id = n_row_id,
 	.sorts = node_sorts,
+	.why = n_why,
 };

@@ -16,7 +16,12 @@
 #include "rmtop.h"
 #include "xmalloc.h"
 
-#define SUMMARY_LINES 4 /* summary (3) + tabs (1) */
+/* The lines above the list: the summary (3, and one more for the autoscaler when rmd has
+ * pools) and the tabs (1). */
+static int summary_lines(const struct top *t)
+{
+	return t->m.as_have && t->m.npools > 0 && t->m.sum.have ? 5 : 4;
+}
 
 bool text_match(const char *hay, const char *needle)
 {
@@ -117,43 +122,62 @@ static void draw_summary(struct top *t)
 	const struct top_model *m = &t->m;
 	const struct top_summary *s = &m->sum;
 	char b[512], v1[FMT_BUFSZ], v2[FMT_BUFSZ], m1[FMT_BUFSZ], m2[FMT_BUFSZ], dv[FMT_BUFSZ],
-		dm[FMT_BUFSZ];
+		dm[FMT_BUFSZ], g1[64];
 
 	snprintf(b, sizeof(b), "rmtop  %s", t->conn_msg);
 	line(0, A_BOLD | (t->ready ? 0 : COLOR_PAIR(2)), b);
 	if (!s->have)
 		return;
+	long long up = (long long)model_node_count(m, "RUNNING"),
+		  lost = (long long)model_node_count(m, "LOST"),
+		  drain = (long long)model_node_count(m, "DRAINING"),
+		  sick = (long long)model_node_count(m, "UNHEALTHY");
 	snprintf(b, sizeof(b), "Nodes: %lld up, %lld lost, %lld draining, %lld unhealthy   "
-		 "Jobs: %lld running, %lld pending",
-		 (long long)model_node_count(m, "RUNNING"), (long long)model_node_count(m, "LOST"),
-		 (long long)model_node_count(m, "DRAINING"),
-		 (long long)model_node_count(m, "UNHEALTHY"), (long long)s->jobs_running,
-		 (long long)s->jobs_pending);
+		 "Jobs: %lld running, %lld pending", up, lost, drain, sick,
+		 (long long)s->jobs_running, (long long)s->jobs_pending);
+	if ((int)strlen(b) > COLS) /* big numbers on a narrow terminal: shorter words */
+		snprintf(b, sizeof(b), "Nodes: %lld up, %lld lost, %lld drain, %lld sick  "
+			 "Jobs: %lld run, %lld pend", up, lost, drain, sick,
+			 (long long)s->jobs_running, (long long)s->jobs_pending);
 	line(1, 0, b);
+	fmt_vcores(s->used.vcores_m, v1, sizeof(v1));
+	fmt_vcores(s->cap.vcores_m, v2, sizeof(v2));
+	fmt_mem(s->used.mem_mb, m1, sizeof(m1));
+	fmt_mem(s->cap.mem_mb, m2, sizeof(m2));
+	fmt_vcores(s->demand.vcores_m, dv, sizeof(dv));
+	fmt_mem(s->demand.mem_mb, dm, sizeof(dm));
 	snprintf(b, sizeof(b), "Used: vcores %s/%s  mem %s/%s  gpus %lld/%lld   Waiting: %lld "
-		 "tasks (%s vcores, %s)",
-		 fmt_vcores(s->used.vcores_m, v1, sizeof(v1)), fmt_vcores(s->cap.vcores_m, v2, sizeof(v2)),
-		 fmt_mem(s->used.mem_mb, m1, sizeof(m1)), fmt_mem(s->cap.mem_mb, m2, sizeof(m2)),
-		 (long long)s->used.gpus, (long long)s->cap.gpus, (long long)s->tasks_pending,
-		 fmt_vcores(s->demand.vcores_m, dv, sizeof(dv)), fmt_mem(s->demand.mem_mb, dm, sizeof(dm)));
+		 "tasks (%s vcores, %s)", v1, v2, m1, m2, (long long)s->used.gpus,
+		 (long long)s->cap.gpus, (long long)s->tasks_pending, dv, dm);
+	if ((int)strlen(b) > COLS) { /* narrow: shorter words, no gpus on a cluster without */
+		if (s->cap.gpus > 0 || s->used.gpus > 0)
+			snprintf(g1, sizeof(g1), "  %lld/%lld gpu", (long long)s->used.gpus,
+				 (long long)s->cap.gpus);
+		else
+			g1[0] = '\0';
+		snprintf(b, sizeof(b), "Used: %s/%s vc  %s/%s mem%s  Waiting: %lld tasks (%s vc, %s)",
+			 v1, v2, m1, m2, g1, (long long)s->tasks_pending, dv, dm);
+	}
 	line(2, 0, b);
+	if (model_autoscale_line(m, COLS, b, sizeof(b)) != NULL && summary_lines(t) > 4)
+		line(3, COLOR_PAIR(4), b);
 }
 
 static void draw_tabs(struct top *t)
 {
 	static const char *const names[4] = { "1 Queues", "2 Jobs", "3 Nodes", "4 Events" };
-	int x = 0;
+	int x = 0, y = summary_lines(t) - 1;
 
-	move(3, 0);
+	move(y, 0);
 	for (int i = 0; i < 4 && x < COLS; i++) {
 		int attr = i == t->cur && !t->detail ? A_REVERSE | A_BOLD : 0;
 		attron(attr);
-		mvaddnstr(3, x, names[i], COLS - x);
+		mvaddnstr(y, x, names[i], COLS - x);
 		attroff(attr);
 		x += (int)strlen(names[i]) + 2;
 	}
 	if (x < COLS)
-		mvaddnstr(3, x, "  ? help  q quit", COLS - x);
+		mvaddnstr(y, x, "  ? help  q quit", COLS - x);
 }
 
 /* The list of the current view, scrolled so that the selection shows; only the visible
@@ -244,13 +268,13 @@ void ui_draw(struct top *t)
 	erase();
 	draw_summary(t);
 	draw_tabs(t);
-	int h = LINES - SUMMARY_LINES - 1;
+	int y0 = summary_lines(t), h = LINES - y0 - 1;
 	if (t->help)
-		draw_help(SUMMARY_LINES, h);
+		draw_help(y0, h);
 	else if (t->detail)
-		draw_detail(t, SUMMARY_LINES, h);
+		draw_detail(t, y0, h);
 	else
-		draw_list(t, cur_view(t), SUMMARY_LINES, h);
+		draw_list(t, cur_view(t), y0, h);
 	draw_status(t);
 	/* erase + one doupdate: curses sends only the cells that changed (no clear(), which
 	 * would repaint the whole terminal and flicker). */
@@ -272,7 +296,7 @@ static void show_view(struct top *t, int i)
 static void move_sel(struct top *t, long delta)
 {
 	struct view *v = cur_view(t);
-	long page = LINES - SUMMARY_LINES - 2;
+	long page = LINES - summary_lines(t) - 2;
 
 	if (delta == 2 || delta == -2)
 		delta = delta > 0 ? page : -page;

@@ -104,6 +104,9 @@ wait_screen 30 "the agents back on rmtop's screen" "Nodes: 2 up"
 once=$(rmtop --once)
 assert_contains "$once" "Nodes: 2 up" "rmtop --once"
 assert_contains "$once" "default" "rmtop --once queues"
+# rmd has no autoscale pools here: no autoscaler line, on the screen or in the snapshot.
+case "$once" in *autoscale:*) fail "an autoscaler line without pools: $once" ;; esac
+shows "autoscale:" && fail "an autoscaler line on screen without pools: $(screen)"
 tm send-keys -t top q
 gone() { ! tm has-session -t top 2>/dev/null; }
 wait_until 5 "rmtop to quit on q" gone
