@@ -204,6 +204,26 @@ static void write_res(struct evbuffer *out, const char *what, const char *help,
 	prom_single(out, name, "gauge", h, (double)r->gpus);
 }
 
+/*
+ * Queue use against guarantee. Until the queue tree lands there is one queue, "default",
+ * guaranteed the whole cluster (as views_queues says), so its use is the cluster's.
+ */
+static void write_queues(struct evbuffer *out, const struct res *cap, const struct res *used,
+			 int64_t waiting)
+{
+	struct prom_label l = { "queue", "default" };
+
+	prom_family(out, "loom_queue_dominant_share", "gauge",
+		    "Dominant share of the cluster's capacity held by each queue's live attempts.");
+	prom_sample(out, "loom_queue_dominant_share", &l, 1, res_dominant_share(used, cap));
+	prom_family(out, "loom_queue_guaranteed_share", "gauge",
+		    "Share of the cluster guaranteed to each queue.");
+	prom_sample(out, "loom_queue_guaranteed_share", &l, 1, 1.0);
+	prom_family(out, "loom_queue_pending_tasks", "gauge",
+		    "Tasks of each queue waiting for placement.");
+	prom_sample(out, "loom_queue_pending_tasks", &l, 1, (double)waiting);
+}
+
 static void write_resources(struct rmd *rmd, struct evbuffer *out)
 {
 	const struct cluster *cl = &rmd->cl;
@@ -217,10 +237,11 @@ static void write_resources(struct rmd *rmd, struct evbuffer *out)
 		res_add(&cap, &cl->nodes[i]->capacity);
 		res_add(&used, &cl->nodes[i]->used);
 	}
-	views_demand(cl, &demand);
+	int64_t waiting = views_demand(cl, &demand);
 	write_res(out, "capacity", "Capacity of the member nodes", &cap);
 	write_res(out, "allocated", "Resources reserved by live attempts", &used);
 	write_res(out, "demand", "Resources asked for by tasks waiting for placement", &demand);
+	write_queues(out, &cap, &used, waiting);
 }
 
 void metrics_write(struct rmd *rmd, struct evbuffer *out)
