@@ -98,6 +98,10 @@ tm send-keys -t top x
 wait_screen 10 "rmtop to notice rmd is gone" "reconnecting"
 "$LOOM_SRC/tools/loom-cluster" restart-rm --dir "$CLUSTER" >/dev/null
 wait_screen 20 "rmtop to reconnect" "reconnected to $LOOM_RM"
+# A restarted rmd knows its nodes as LOST until their agents, in reconnect backoff,
+# register again; the screen may still show the old counts until then.
+two_up() { [ "$(rmctl --json nodes | jq '[.nodes[] | select(.state == "RUNNING")] | length')" = 2 ]; }
+wait_until 30 "both agents to register again" two_up
 wait_screen 30 "the agents back on rmtop's screen" "Nodes: 2 up"
 
 # --once prints a plain snapshot; q quits the screen.
