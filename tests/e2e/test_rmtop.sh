@@ -4,28 +4,9 @@
 # confirmation, a node's detail, the events log, reconnection after rmd restarts, and
 # `rmtop --once` for scripts. The tmux server has its own socket (-L), killed on exit.
 . "$(dirname "$0")/lib.sh"
-command -v tmux >/dev/null || { echo "SKIP: $TEST_NAME: tmux is not installed"; exit 0; }
 
 cluster_start --agents 2
-SOCK="loom-rmtop-$$"
-tm() { tmux -L "$SOCK" "$@"; }
-# The test's status must reach e2e_cleanup, which reads $? first.
-trap 'rc=$?; set +e; tm kill-server >/dev/null 2>&1; (exit $rc); e2e_cleanup' EXIT
-
-screen() { tm capture-pane -p -t top; }
-# shows TEXT...: the screen holds every one of the texts (on one line when several).
-shows() { screen | grep -q -- "$1"; }
-shows_line() { screen | grep -- "$1" | grep -q -- "$2"; }
-wait_screen() { # seconds, what, text [text on the same line]
-	local s=$1 what=$2; shift 2
-	if [ $# -eq 1 ]; then
-		wait_until "$s" "$what (screen:
-$(screen))" shows "$1"
-	else
-		wait_until "$s" "$what (screen:
-$(screen))" shows_line "$1" "$2"
-	fi
-}
+. "$(dirname "$0")/tmux.sh"
 
 tm new-session -d -s top -x 120 -y 40 "LOOM_RM=$LOOM_RM $LOOM_BIN/rmtop"
 wait_screen 10 "rmtop to connect" "connected to $LOOM_RM"

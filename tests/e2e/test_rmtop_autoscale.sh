@@ -6,7 +6,6 @@
 # ("idle for only ...", "cooldown ..."), until it is. The tmux server has its own socket
 # (-L), killed on exit; e2e_cleanup stops the cluster and the pool's agents.
 . "$(dirname "$0")/lib.sh"
-command -v tmux >/dev/null || { echo "SKIP: $TEST_NAME: tmux is not installed"; exit 0; }
 
 # libconfig takes @include paths relative to the including file's directory.
 cp "$LOOM_SRC/conf/rmd.conf" "$T/base.conf"
@@ -20,24 +19,7 @@ pools = (
 );
 CONF
 cluster_start --agents 0 --rm-conf "$T/rmd.conf"
-SOCK="loom-rmtop-as-$$"
-tm() { tmux -L "$SOCK" "$@"; }
-# The test's status must reach e2e_cleanup, which reads $? first.
-trap 'rc=$?; set +e; tm kill-server >/dev/null 2>&1; (exit $rc); e2e_cleanup' EXIT
-
-screen() { tm capture-pane -p -t top; }
-shows() { screen | grep -q -- "$1"; }
-shows_line() { screen | grep -- "$1" | grep -q -- "$2"; }
-wait_screen() { # seconds, what, text [text on the same line]
-	local s=$1 what=$2; shift 2
-	if [ $# -eq 1 ]; then
-		wait_until "$s" "$what (screen:
-$(screen))" shows "$1"
-	else
-		wait_until "$s" "$what (screen:
-$(screen))" shows_line "$1" "$2"
-	fi
-}
+. "$(dirname "$0")/tmux.sh"
 pool_empty() { [ "$(rmctl --json autoscale | jq '.pools[0].nodes | length')" = 0 ]; }
 
 tm new-session -d -s top -x 80 -y 24 "LOOM_RM=$LOOM_RM $LOOM_BIN/rmtop"
