@@ -77,6 +77,15 @@ int views_job_list(struct mpw *w, const struct cluster *cl, const struct msg_lis
 	return 0;
 }
 
+/* Nodes in name order as people count them: node-2 before node-10. */
+static int by_node_name(const void *a, const void *b)
+{
+	const struct rm_node *x = *(const struct rm_node *const *)a;
+	const struct rm_node *y = *(const struct rm_node *const *)b;
+
+	return strverscmp(x->name, y->name);
+}
+
 int views_node_list(struct mpw *w, const struct cluster *cl, const struct msg_list_request *m,
 		    char *err, size_t errlen)
 {
@@ -88,20 +97,20 @@ int views_node_list(struct mpw *w, const struct cluster *cl, const struct msg_li
 		snprintf(err, errlen, "state: '%s' is not a node state (%s)", m->state, names);
 		return -1;
 	}
+	const struct rm_node **sel = xcalloc(cl->nnodes + 1, sizeof(*sel));
 	size_t n = 0;
 	for (size_t i = 0; i < cl->nnodes; i++)
-		n += state == NODE_STATE_MAX || (int)cl->nodes[i]->state == state;
+		if (state == NODE_STATE_MAX || (int)cl->nodes[i]->state == state)
+			sel[n++] = cl->nodes[i];
+	qsort(sel, n, sizeof(*sel), by_node_name);
 	if (m->limit > 0 && n > (size_t)m->limit)
 		n = (size_t)m->limit;
 	int64_t now = mono_ms();
 	mpw_key(w, "nodes");
 	mpw_array(w, (uint32_t)n);
-	for (size_t i = 0, k = 0; i < cl->nnodes && k < n; i++) {
-		if (state != NODE_STATE_MAX && (int)cl->nodes[i]->state != state)
-			continue;
-		view_node(w, cl->nodes[i], now);
-		k++;
-	}
+	for (size_t i = 0; i < n; i++)
+		view_node(w, sel[i], now);
+	free(sel);
 	return 0;
 }
 

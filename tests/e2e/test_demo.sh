@@ -4,6 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 
 cluster_start --agents 3
+# Nodes are listed in name order, whatever order they registered in.
+assert_eq "$(rmctl --json nodes | jq -r '[.nodes[].name] | join(",")')" "node-1,node-2,node-3" \
+	"node order"
 expected=$(make_sales 24M)
 got=$(run_revenue 8)
 assert_eq "$got" "$expected" "revenue total"
