@@ -132,6 +132,7 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 		attempt_sweep(ag, now);
 	}
 	health_tick(ag, now);
+	retention_tick(ag, now);
 }
 
 static struct event *add_signal(struct agent *ag, int sig, event_callback_fn cb)

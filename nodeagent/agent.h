@@ -53,6 +53,7 @@ struct agent_conf {
 	char *health_script;       /* "" = no health check (health.c) */
 	int64_t health_interval_ms;
 	int64_t health_timeout_ms;
+	int64_t attempt_retention_ms; /* 0 = keep attempt directories forever (retention.c) */
 };
 
 extern const struct conf_entry agent_conf_table[];
@@ -90,6 +91,7 @@ struct agent {
 	bool memscan_busy;           /* a /proc scan is on the worker */
 	int64_t next_memscan_ms;
 	int64_t next_sweep_ms;
+	int64_t next_retention_ms;
 	int64_t mem_used_mb;         /* sum of the last sampled RSS of all attempts */
 	struct health *health;       /* the health check's state; NULL without a script */
 };
@@ -316,6 +318,15 @@ void logread_tail_then_finish(struct attempt *a, int ar_state, const char *reaso
 void health_start(struct agent *ag);
 /* Cron: starts a run when due, kills one past health_timeout. */
 void health_tick(struct agent *ag, int64_t now_ms);
+
+/* ---- retention.c ------------------------------------------------------------------ */
+
+/* Now and then, removes old directories of attempts no longer tracked (on the worker). */
+void retention_tick(struct agent *ag, int64_t now_ms);
+/* Removes the attempt directories in dir, except keep (sorted), unchanged for more than
+ * max_age_s seconds at now_s; returns how many. Blocking: worker thread or tests. */
+int retention_sweep(const char *dir, char **keep, size_t nkeep, int64_t now_s,
+		    int64_t max_age_s);
 /* A reaped child: true when it was the health script (its exit is recorded). */
 bool health_child_exited(struct agent *ag, pid_t pid, int status);
 /* The last verdict into a heartbeat. */

@@ -57,6 +57,8 @@ const struct conf_entry agent_conf_table[] = {
 	  "node health check run every health_interval; a line starting ERROR or a non-zero exit = unhealthy; \"\" = none" },
 	{ "health_interval", CONF_MS, 100, DAY_MS, "\"30s\"", OFF(health_interval_ms),
 	  "how often the health script runs" },
+	{ "attempt_retention", CONF_MS, 0, 365 * DAY_MS, "\"3h\"", OFF(attempt_retention_ms),
+	  "attempt directories (logs) no longer tracked are removed after this; 0 = never" },
 	{ "health_timeout", CONF_MS, 100, DAY_MS, "\"20s\"", OFF(health_timeout_ms),
 	  "a health script running longer is killed and the node is unhealthy" },
 };
