@@ -97,6 +97,10 @@ void spec_set_shell(struct job_spec *s, const char *cmd); /* /bin/sh -c cmd */
 /* Adds "K=V", replacing an earlier value of K. */
 int spec_add_env(struct job_spec *s, const char *kv, char *err, size_t errlen);
 int spec_add_after(struct job_spec *s, const char *job, char *err, size_t errlen);
+/* Adds a node label the job requires (exclude false) or excludes; duplicates are ignored,
+ * a label on both lists is an error. */
+int spec_add_label(struct job_spec *s, bool exclude, const char *label, char *err,
+		   size_t errlen);
 /* *dst = path made absolute against base (a directory; NULL = the current one). */
 int spec_set_path(char **dst, const char *base, const char *path, const char *what,
 		  char *err, size_t errlen);

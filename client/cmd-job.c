@@ -124,6 +124,8 @@ static void print_header(const msgpack_object *job)
 	field("Output:", view_str(job, "output_dir", b, sizeof b));
 	field("Workdir:", view_str(job, "workdir", b, sizeof b));
 	field("After:", view_strlist(job, "after", ", ", b, sizeof b));
+	field("Labels:", view_strlist(job, "require_labels", ", ", b, sizeof b));
+	field("Not labels:", view_strlist(job, "exclude_labels", ", ", b, sizeof b));
 	field("Submitted:", when(job, "submit_us", now, b, sizeof b));
 	field("Started:", when(job, "start_us", now, b, sizeof b));
 	field("Ended:", when(job, "end_us", now, b, sizeof b));

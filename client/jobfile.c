@@ -224,6 +224,24 @@ static int set_after(struct jf_ctx *c, const struct jf_key *k, const config_sett
 	return 0;
 }
 
+/* require_labels = [ "ssd" ]; exclude_labels = [ "flaky" ]; (k->max: 1 = exclude). */
+static int set_labels(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
+{
+	char msg[256];
+
+	if (!is_list(v))
+		return jf_fail(c, v, "must be a list of labels, e.g. [\"ssd\"]");
+	for (int i = 0; i < config_setting_length(v); i++) {
+		const config_setting_t *e = config_setting_get_elem(v, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return jf_fail(c, v, "element %d must be a string, not %s", i, type_name(e));
+		if (spec_add_label(c->s, k->max != 0, config_setting_get_string(e), msg,
+				   sizeof msg) < 0)
+			return jf_fail(c, v, "%s", msg);
+	}
+	return 0;
+}
+
 static int jf_apply(struct jf_ctx *c, const config_setting_t *group, const struct jf_key *keys,
 		    size_t n);
 
@@ -316,6 +334,8 @@ static const struct jf_key jf_keys[] = {
 	{ "workdir", set_path, 0, 0, OFF(workdir) },
 	{ "env", set_env, 0, 0, 0 },
 	{ "after", set_after, 0, 0, 0 },
+	{ "require_labels", set_labels, 0, 0, 0 },
+	{ "exclude_labels", set_labels, 0, 1, 0 },
 	{ "speculation", set_speculation, 0, 0, 0 },
 	{ "speculation_params", set_spec_params, 0, 0, 0 },
 };

@@ -115,6 +115,50 @@ int spec_add_after(struct job_spec *s, const char *job, char *err, size_t errlen
 	return 0;
 }
 
+static bool strv_has(char *const *v, int n, const char *x)
+{
+	for (int i = 0; v != NULL && i < n; i++)
+		if (strcmp(v[i], x) == 0)
+			return true;
+	return false;
+}
+
+int spec_add_label(struct job_spec *s, bool exclude, const char *label, char *err,
+		   size_t errlen)
+{
+	char ***v = exclude ? &s->exclude_labels : &s->require_labels;
+	int *n = exclude ? &s->nexclude_labels : &s->nrequire_labels;
+	size_t len = strlen(label);
+
+	if (len == 0 || len >= PROTO_LABEL_MAX) {
+		snprintf(err, errlen, "label '%s' must be 1 to %d characters long", label,
+			 PROTO_LABEL_MAX - 1);
+		return -1;
+	}
+	for (const char *p = label; *p != '\0'; p++) {
+		if (iscntrl((unsigned char)*p)) {
+			snprintf(err, errlen, "a label may not hold control characters");
+			return -1;
+		}
+	}
+	if (strv_has(exclude ? s->require_labels : s->exclude_labels,
+		     exclude ? s->nrequire_labels : s->nexclude_labels, label)) {
+		snprintf(err, errlen, "label '%s' is both required and excluded", label);
+		return -1;
+	}
+	if (strv_has(*v, *n, label))
+		return 0;
+	if (*n >= PROTO_MAX_LABELS) {
+		snprintf(err, errlen, "more than %d %s labels", PROTO_MAX_LABELS,
+			 exclude ? "excluded" : "required");
+		return -1;
+	}
+	*v = xrealloc(*v, ((size_t)*n + 2) * sizeof **v);
+	(*v)[(*n)++] = xstrdup(label);
+	(*v)[*n] = NULL;
+	return 0;
+}
+
 /* Drops "." and "x/.." components and doubled slashes from an absolute path, in place. */
 static void path_clean(char *p)
 {

@@ -29,6 +29,8 @@ const char submit_usage[] =
 	"      --max-attempts N   attempts per task, 1..100 (default: the cluster's)\n"
 	"      --priority N       -1000..1000, higher first (default 0)\n"
 	"      --after JOBID      start after that job succeeded (repeatable)\n"
+	"      --label L          run only on nodes with label L (repeatable: all of them)\n"
+	"      --no-label L       never run on nodes with label L (repeatable)\n"
 	"      --speculate        copy straggling tasks (LATE with progress reports, else\n"
 	"                         Spark's rule); on unless rmd's speculation = false\n"
 	"      --no-speculate     never copy this job's tasks (e.g. side effects)\n"
@@ -56,7 +58,7 @@ struct flag {
 };
 
 enum { F_GPUS = 256, F_MAX_ATTEMPTS, F_PRIORITY, F_AFTER, F_WORKDIR, F_WRAP, F_RM, F_JSON,
-       F_SPECULATE, F_NO_SPECULATE };
+       F_SPECULATE, F_NO_SPECULATE, F_LABEL, F_NO_LABEL };
 
 /* A whole number in [min, max] for flag name. */
 static int parse_num(const char *name, const char *v, long long min, long long max,
@@ -168,6 +170,16 @@ static int f_after(struct job_spec *s, const char *v, char *err, size_t errlen)
 	return rc;
 }
 
+static int f_label(struct job_spec *s, const char *v, char *err, size_t errlen)
+{
+	return flag_err(spec_add_label(s, false, v, err, errlen), "--label", err, errlen);
+}
+
+static int f_no_label(struct job_spec *s, const char *v, char *err, size_t errlen)
+{
+	return flag_err(spec_add_label(s, true, v, err, errlen), "--no-label", err, errlen);
+}
+
 static const struct flag flags[] = {
 	{ "tasks", 'n', true, f_tasks },
 	{ "vcores", 'c', true, f_vcores },
@@ -178,6 +190,8 @@ static const struct flag flags[] = {
 	{ "max-attempts", F_MAX_ATTEMPTS, true, f_max_attempts },
 	{ "priority", F_PRIORITY, true, f_priority },
 	{ "after", F_AFTER, true, f_after },
+	{ "label", F_LABEL, true, f_label },
+	{ "no-label", F_NO_LABEL, true, f_no_label },
 	{ "speculate", F_SPECULATE, false, f_speculate },
 	{ "no-speculate", F_NO_SPECULATE, false, f_no_speculate },
 	{ "output", 'o', true, f_output },

@@ -8,7 +8,7 @@
 #include "proto-util.h"
 #include "xmalloc.h"
 
-#define SPEC_FIELDS 19
+#define SPEC_FIELDS 21
 
 const char *const spec_mode_names[SPECULATE_MODE_MAX] = { "default", "on", "off" };
 
@@ -47,6 +47,24 @@ void msg_encode_job_submit(struct mpw *w, uint64_t id, const struct job_spec *s)
 		mpw_id(w, &dep);
 	}
 	speculation_encode(w, &s->speculation);
+	mpw_kstrv(w, "require_labels", s->require_labels, s->require_labels ? s->nrequire_labels : 0);
+	mpw_kstrv(w, "exclude_labels", s->exclude_labels, s->exclude_labels ? s->nexclude_labels : 0);
+}
+
+/* "require_labels" / "exclude_labels": node labels (1..PROTO_LABEL_MAX-1 characters). */
+static int labels_decode(const msgpack_object *o, struct job_spec *s, struct mpr_err *e)
+{
+	if (mpr_strv(o, "require_labels", false, PROTO_MAX_LABELS, PROTO_LABEL_MAX - 1,
+		     &s->require_labels, &s->nrequire_labels, e) < 0 ||
+	    mpr_strv(o, "exclude_labels", false, PROTO_MAX_LABELS, PROTO_LABEL_MAX - 1,
+		     &s->exclude_labels, &s->nexclude_labels, e) < 0)
+		return -1;
+	for (int i = 0; i < s->nrequire_labels; i++)
+		for (int k = 0; k < s->nexclude_labels; k++)
+			if (strcmp(s->require_labels[i], s->exclude_labels[k]) == 0)
+				return mpr_fail(e, "exclude_labels",
+						"'%s' is also in require_labels", s->exclude_labels[k]);
+	return 0;
 }
 
 /* "after": job ids, each given as "job-3" (or "3"). */
@@ -140,7 +158,7 @@ int msg_decode_job_submit(const msgpack_object *o, struct job_spec *s, struct mp
 		goto out;
 	if (proto_env(o, &r->env, &r->nenv, e) < 0 ||
 	    proto_path(o, "output_dir", &r->output_dir, e) < 0 ||
-	    proto_path(o, "workdir", &r->workdir, e) < 0) {
+	    proto_path(o, "workdir", &r->workdir, e) < 0 || labels_decode(o, r, e) < 0) {
 		job_spec_free(r);
 		goto out;
 	}
@@ -158,9 +176,12 @@ void job_spec_free(struct job_spec *s)
 	mpr_strv_free(s->env);
 	free(s->output_dir);
 	free(s->workdir);
+	mpr_strv_free(s->require_labels);
+	mpr_strv_free(s->exclude_labels);
 	s->argv = s->env = NULL;
 	s->output_dir = s->workdir = NULL;
-	s->nargv = s->nenv = 0;
+	s->require_labels = s->exclude_labels = NULL;
+	s->nargv = s->nenv = s->nrequire_labels = s->nexclude_labels = 0;
 }
 
 static char **strv_copy(char *const *v, int n)
@@ -178,6 +199,12 @@ void job_spec_copy(struct job_spec *dst, const struct job_spec *src)
 	dst->env = strv_copy(src->env, src->env ? src->nenv : 0);
 	dst->output_dir = xstrdup(src->output_dir ? src->output_dir : "");
 	dst->workdir = xstrdup(src->workdir ? src->workdir : "");
+	dst->require_labels = strv_copy(src->require_labels,
+					src->require_labels ? src->nrequire_labels : 0);
+	dst->exclude_labels = strv_copy(src->exclude_labels,
+					src->exclude_labels ? src->nexclude_labels : 0);
+	dst->nrequire_labels = src->require_labels ? src->nrequire_labels : 0;
+	dst->nexclude_labels = src->exclude_labels ? src->nexclude_labels : 0;
 }
 
 void msg_encode_id_request(struct mpw *w, int type, uint64_t id, const struct msg_id_request *m)

@@ -275,6 +275,10 @@ struct job_spec {
 	int nafter;
 	uint64_t after[PROTO_MAX_DEPS]; /* job ids that must succeed before this starts */
 	struct job_speculation speculation;
+	char **require_labels;      /* NULL-terminated (may be NULL when none): a node must have */
+	int nrequire_labels;        /* ... every one of these labels */
+	char **exclude_labels;      /* ... and none of these */
+	int nexclude_labels;
 };
 /* Decoding: only argv is required. Absent fields get ntasks 1, max_attempts 0 (cluster
  * default), priority 0, res all zero, name from argv[0]; env, output_dir and workdir are

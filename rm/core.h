@@ -229,6 +229,13 @@ struct rm_node *cluster_find_node(const struct cluster *cl, const char *name);
 /* A new record in state NEW. */
 struct rm_node *cluster_add_node(struct cluster *cl, const char *name);
 bool node_schedulable(const struct rm_node *n);
+/* True when n has every label s requires and none it excludes. */
+bool node_labels_ok(const struct rm_node *n, const struct job_spec *s);
+/* Against the member nodes (none: NULL and *nomatch false): the first label s requires
+ * that no member node has, or NULL; *nomatch is true when no member node passes
+ * node_labels_ok. */
+const char *job_missing_label(const struct cluster *cl, const struct job_spec *s,
+			      bool *nomatch);
 /* True for states that count as members (not LOST, not DECOMMISSIONED). */
 bool node_member(const struct rm_node *n);
 void node_link_attempt(struct rm_node *n, struct rm_attempt *a);
@@ -247,6 +254,9 @@ bool job_finished(const struct rm_job *j);
 /* Checks a spec against the cluster; fills field and msg and returns -1 when refused. */
 int job_validate(const struct cluster *cl, const struct job_spec *s, char *field,
 		 size_t fieldlen, char *msg, size_t msglen);
+/* The label part of job_validate: refuses a job no member node's labels could match. */
+int job_validate_labels(const struct cluster *cl, const struct job_spec *s, char *field,
+			size_t fieldlen, char *msg, size_t msglen);
 /* Ends j as FAILED or KILLED: kills its live attempts, its other tasks become KILLED. */
 void job_end(struct cluster *cl, struct rm_job *j, enum job_state s, const char *reason);
 /* Called when a task succeeded: the job succeeds with its last task. */

@@ -111,6 +111,28 @@ static bool fits_some_node(const struct cluster *cl, const struct res *res, bool
 	return !*any;
 }
 
+int job_validate_labels(const struct cluster *cl, const struct job_spec *s, char *field,
+			size_t fieldlen, char *msg, size_t msglen)
+{
+	bool nomatch;
+	const char *missing = job_missing_label(cl, s, &nomatch);
+
+	if (missing != NULL) {
+		snprintf(field, fieldlen, "require_labels");
+		snprintf(msg, msglen, "no node has label '%s'", missing);
+		return -1;
+	}
+	if (nomatch) {
+		snprintf(field, fieldlen, "%s", s->nexclude_labels > 0 ? "exclude_labels"
+									: "require_labels");
+		snprintf(msg, msglen, "%s", s->nrequire_labels > 0
+			 ? "no node has every required label and none of the excluded ones"
+			 : "every node has an excluded label");
+		return -1;
+	}
+	return 0;
+}
+
 int job_validate(const struct cluster *cl, const struct job_spec *s, char *field,
 		 size_t fieldlen, char *msg, size_t msglen)
 {
@@ -142,7 +164,7 @@ int job_validate(const struct cluster *cl, const struct job_spec *s, char *field
 			 res_format(&s->res, a, sizeof(a)), res_format(&largest, b, sizeof(b)));
 		return -1;
 	}
-	return 0;
+	return job_validate_labels(cl, s, field, fieldlen, msg, msglen);
 }
 
 void job_end(struct cluster *cl, struct rm_job *j, enum job_state s, const char *reason)

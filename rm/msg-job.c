@@ -14,9 +14,17 @@ static const char *waiting_reason(const struct cluster *cl, const struct rm_job 
 				  size_t len)
 {
 	uint64_t bad;
+	bool nomatch;
+	const char *missing;
 
 	if (j->spec.nafter > 0 && job_deps(cl, j, &bad) == DEPS_WAIT)
 		return "waiting for the jobs it runs after";
+	if ((missing = job_missing_label(cl, &j->spec, &nomatch)) != NULL) {
+		snprintf(buf, len, "no node has label '%.*s'", PROTO_LABEL_MAX, missing);
+		return buf;
+	}
+	if (nomatch)
+		return "no node matches its label constraints";
 	for (size_t i = 0; i < cl->nnodes; i++)
 		if (node_member(cl->nodes[i]))
 			return "waiting for placement";
@@ -37,6 +45,9 @@ static int autoscale_validate(struct rmd *rmd, const struct job_spec *s, int rc,
 
 	if (!autoscale_on(rmd) || res_is_zero(&s->res))
 		return rc;
+	/* Label constraints are checked last: a pool's nodes may bring the labels. */
+	if (rc < 0 && strstr(field, "_labels") != NULL)
+		rc = 0;
 	if (autoscale_fits(rmd, &s->res))
 		return rc < 0 && strcmp(field, "res") == 0 ? 0 : rc;
 	for (size_t i = 0; i < rmd->cl.nnodes && !member; i++)
@@ -57,7 +68,7 @@ void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void
 	struct conn *c = peer_data(p);
 	struct job_spec s;
 	struct mpr_err e;
-	char field[64], msg[PROTO_REASON_MAX], buf[64], res[RES_BUFSZ];
+	char field[64], msg[PROTO_REASON_MAX], buf[128], res[RES_BUFSZ];
 
 	if (msg_decode_job_submit(obj, &s, &e) < 0) {
 		reply_bad(p, id, &e);

@@ -92,6 +92,48 @@ bool node_member(const struct rm_node *n)
 	return n->state != NODE_LOST && n->state != NODE_DECOMMISSIONED;
 }
 
+static bool node_has_label(const struct rm_node *n, const char *label)
+{
+	for (int i = 0; n->labels != NULL && i < n->nlabels; i++)
+		if (n->labels[i] != NULL && strcmp(n->labels[i], label) == 0)
+			return true;
+	return false;
+}
+
+bool node_labels_ok(const struct rm_node *n, const struct job_spec *s)
+{
+	for (int i = 0; s->require_labels != NULL && i < s->nrequire_labels; i++)
+		if (!node_has_label(n, s->require_labels[i]))
+			return false;
+	for (int i = 0; s->exclude_labels != NULL && i < s->nexclude_labels; i++)
+		if (node_has_label(n, s->exclude_labels[i]))
+			return false;
+	return true;
+}
+
+const char *job_missing_label(const struct cluster *cl, const struct job_spec *s,
+			      bool *nomatch)
+{
+	bool any = false, match = false;
+
+	for (size_t k = 0; k < cl->nnodes; k++) {
+		if (!node_member(cl->nodes[k]))
+			continue;
+		any = true;
+		match = match || node_labels_ok(cl->nodes[k], s);
+	}
+	*nomatch = any && !match;
+	for (int i = 0; any && s->require_labels != NULL && i < s->nrequire_labels; i++) {
+		bool found = false;
+		for (size_t k = 0; k < cl->nnodes && !found; k++)
+			found = node_member(cl->nodes[k]) &&
+				node_has_label(cl->nodes[k], s->require_labels[i]);
+		if (!found)
+			return s->require_labels[i];
+	}
+	return NULL;
+}
+
 void node_link_attempt(struct rm_node *n, struct rm_attempt *a)
 {
 	a->node_prev = NULL;

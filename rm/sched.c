@@ -101,9 +101,15 @@ static size_t candidates(struct sched_result *out, const struct rm_job *j, bool 
 	out->cand = xgrow(out->cand, &out->capcand, out->nnodes, sizeof(*out->cand));
 	for (size_t i = 0; i < out->nnodes; i++)
 		if (res_fits(&j->spec.res, &out->nodes[i].free) &&
+		    node_labels_ok(out->nodes[i].node, &j->spec) &&
 		    !(strict && job_node_excluded(j, out->nodes[i].node)))
 			out->cand[nc++] = i;
 	return nc;
+}
+
+static bool job_has_labels(const struct job_spec *s)
+{
+	return s->nrequire_labels > 0 || s->nexclude_labels > 0;
 }
 
 /* Exclusion holds unless every member node is excluded for j: then max_attempts rules. */
@@ -161,7 +167,8 @@ static void place_job(struct pass *ps, struct rm_job *j)
 			pos = (p + 1) % nc;
 		}
 	}
-	if (nc == 0 && !strict) /* excluded nodes do not make the shape unfit for others */
+	/* Excluded nodes and label constraints do not make the shape unfit for others. */
+	if (nc == 0 && !strict && !job_has_labels(&j->spec))
 		add_nofit(ps, want);
 }
 

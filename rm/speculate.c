@@ -330,7 +330,7 @@ static int pick_node(struct spec_result *out, const struct rm_job *j, const stru
 		const struct rm_node *n = out->nodes[i].node;
 		double speed = n->spec_nspeed > 0 ? n->spec_speed : 1; /* unknown: typical */
 		if (!res_fits(&j->spec.res, &out->nodes[i].free) || task_uses(t, n) ||
-		    job_node_excluded(j, n))
+		    job_node_excluded(j, n) || !node_labels_ok(n, &j->spec))
 			continue;
 		if (n->spec_nspeed > 0 && n->spec_speed < slow_node)
 			continue;

@@ -6,7 +6,7 @@
 #include "rm.h"
 
 #define JOB_FIELDS 21
-#define JOB_INFO_FIELDS 7
+#define JOB_INFO_FIELDS 9
 #define TASK_FIELDS 4
 #define ATTEMPT_FIELDS 11
 #define NODE_FIELDS 10
@@ -53,6 +53,10 @@ static void view_job_more(struct mpw *w, const struct rm_job *j)
 	mpw_kstr(w, "speculation", spec_mode_names[j->spec.speculation.mode]);
 	mpw_kstr(w, "output_dir", str(j->spec.output_dir));
 	mpw_kstr(w, "workdir", str(j->spec.workdir));
+	mpw_kstrv(w, "require_labels", j->spec.require_labels,
+		  j->spec.require_labels ? j->spec.nrequire_labels : 0);
+	mpw_kstrv(w, "exclude_labels", j->spec.exclude_labels,
+		  j->spec.exclude_labels ? j->spec.nexclude_labels : 0);
 	mpw_key(w, "tasks");
 	mpw_array(w, (uint32_t)j->spec.ntasks);
 	for (int32_t i = 0; i < j->spec.ntasks; i++)

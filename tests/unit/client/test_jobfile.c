@@ -41,6 +41,8 @@ static const char good[] =
 	"workdir = \"/data\";\n"
 	"env = { REGION = \"emea\"; THREADS = 4; };\n"
 	"after = ( \"job-3\", 4 );\n"
+	"require_labels = [\"ssd\", \"rack1\"];\n"
+	"exclude_labels = (\"flaky\");\n"
 	"speculation = false;\n"
 	"speculation_params = { multiplier_pct = 200; min_runtime_ms = 3000; };\n";
 
@@ -72,6 +74,12 @@ static void test_good_file(void **state)
 	assert_int_equal(s.nafter, 2);
 	assert_int_equal(s.after[0], 3);
 	assert_int_equal(s.after[1], 4);
+	assert_int_equal(s.nrequire_labels, 2);
+	assert_string_equal(s.require_labels[0], "ssd");
+	assert_string_equal(s.require_labels[1], "rack1");
+	assert_null(s.require_labels[2]);
+	assert_int_equal(s.nexclude_labels, 1);
+	assert_string_equal(s.exclude_labels[0], "flaky");
 	assert_int_equal(s.speculation.mode, SPECULATE_OFF);
 	assert_int_equal(s.speculation.multiplier_pct, 200);
 	assert_int_equal(s.speculation.min_runtime_ms, 3000);
@@ -99,7 +107,8 @@ static void test_errors_with_lines(void **state)
 	expect_error("name = \"x\";\ntasks = ;\n", ":2: syntax error");
 	expect_error("name = \"x\";\n\ntaks = 16;\n",
 		     ":3: unknown key 'taks' (known: name, tasks, command, shell, resources, "
-		     "max_attempts, priority, queue, output, workdir, env, after, speculation, speculation_params)");
+		     "max_attempts, priority, queue, output, workdir, env, after, require_labels, "
+		     "exclude_labels, speculation, speculation_params)");
 	expect_error("tasks = \"16\";\n", ":1: tasks: must be an integer, not a string");
 	expect_error("\ntasks = 0;\n", ":2: tasks: must be 1..1000000, not 0");
 	expect_error("priority = 5000;\n", ":1: priority: must be -1000..1000, not 5000");
@@ -127,6 +136,14 @@ static void test_errors_with_lines(void **state)
 		     ":2: env.REGION: must be a string, not a boolean");
 	expect_error("after = [\"banana\"];\n",
 		     ":1: after: 'banana' is not a job id (e.g. job-3)");
+	expect_error("require_labels = \"ssd\";\n",
+		     ":1: require_labels: must be a list of labels, e.g. [\"ssd\"]");
+	expect_error("exclude_labels = [\"\"];\n",
+		     ":1: exclude_labels: label '' must be 1 to 63 characters long");
+	expect_error("exclude_labels = (\"ssd\", 3);\n",
+		     ":1: exclude_labels: element 1 must be a string, not an integer");
+	expect_error("require_labels = [\"ssd\"];\nexclude_labels = [\"ssd\"];\n",
+		     ":2: exclude_labels: label 'ssd' is both required and excluded");
 	expect_error("command = [\"a\"];\nshell = \"b\";\n",
 		     ": give either command or shell, not both");
 }
@@ -162,6 +179,8 @@ static void test_flags_override_file(void **state)
 	assert_string_equal(o.spec.env[0], "REGION=apac"); /* replaced, same place */
 	assert_int_equal(o.spec.nafter, 3);           /* lists add up */
 	assert_int_equal(o.spec.after[2], 9);
+	assert_int_equal(o.spec.nrequire_labels, 2);  /* the file's labels stay */
+	assert_int_equal(o.spec.nexclude_labels, 1);
 	assert_int_equal(o.spec.nargv, 2);            /* the command line's command */
 	assert_string_equal(o.spec.argv[0], "other");
 	submit_opts_free(&o);

@@ -101,6 +101,27 @@ static void test_all_flags(void **state)
 	submit_opts_free(&o);
 }
 
+/* --label and --no-label: repeatable, duplicates kept once, in order. */
+static void test_label_flags(void **state)
+{
+	char *argv[] = { "rmsubmit", "--label", "ssd", "--no-label", "flaky", "--label", "rack1",
+			 "--label", "ssd", "--no-label", "old", "true", NULL };
+	struct submit_opts o;
+	char err[512] = "";
+
+	assert_int_equal(submit_parse(ARGC(argv), argv, &o, err, sizeof err), 0);
+	assert_int_equal(o.spec.nrequire_labels, 2);
+	assert_string_equal(o.spec.require_labels[0], "ssd");
+	assert_string_equal(o.spec.require_labels[1], "rack1");
+	assert_null(o.spec.require_labels[2]);
+	assert_int_equal(o.spec.nexclude_labels, 2);
+	assert_string_equal(o.spec.exclude_labels[0], "flaky");
+	assert_string_equal(o.spec.exclude_labels[1], "old");
+	submit_opts_free(&o);
+	assert_non_null(strstr(submit_usage, "--label L"));
+	assert_non_null(strstr(submit_usage, "--no-label L"));
+}
+
 /* --speculate and --no-speculate: the last one given wins. */
 static void test_speculate_flags(void **state)
 {
@@ -163,6 +184,10 @@ static void test_errors(void **state)
 		     "--priority must be -1000..1000, not 1001");
 	expect_error((char *[]){ "rmsubmit", "--after", "job-x", "true", NULL },
 		     "--after: 'job-x' is not a job id (e.g. job-3)");
+	expect_error((char *[]){ "rmsubmit", "--label", "", "true", NULL },
+		     "--label: label '' must be 1 to 63 characters long");
+	expect_error((char *[]){ "rmsubmit", "--label", "ssd", "--no-label", "ssd", "true", NULL },
+		     "--no-label: label 'ssd' is both required and excluded");
 	expect_error((char *[]){ "rmsubmit", "-e", "1X=2", "true", NULL },
 		     "--env: environment '1X=2' is not NAME=VALUE (NAME: letters, digits, _)");
 	expect_error((char *[]){ "rmsubmit", "--wrap", "x", "true", NULL },
@@ -198,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_command_without_dashes),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_all_flags),
+		cmocka_unit_test(test_label_flags),
 		cmocka_unit_test(test_speculate_flags),
 		cmocka_unit_test(test_relative_output_made_absolute),
 		cmocka_unit_test(test_errors),

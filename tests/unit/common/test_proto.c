@@ -130,6 +130,8 @@ static struct res sample_res(void)
 
 static char *sample_argv[] = { "/usr/bin/wc", "-l", "", NULL };
 static char *sample_env[] = { "A=1", "B=", NULL };
+static char *sample_req[] = { "ssd", "rack1", NULL };
+static char *sample_excl[] = { "flaky", NULL };
 
 static void sample_spec(struct job_spec *s)
 {
@@ -151,6 +153,10 @@ static void sample_spec(struct job_spec *s)
 	s->after[0] = 3;
 	s->after[1] = 7;
 	s->speculation = (struct job_speculation){ SPECULATE_OFF, 20, 30, 15, 200, 60, 2500 };
+	s->require_labels = sample_req;
+	s->nrequire_labels = 2;
+	s->exclude_labels = sample_excl;
+	s->nexclude_labels = 1;
 }
 
 static void sample_report(struct attempt_report *r, int n)
@@ -706,6 +712,12 @@ static void assert_spec_equal(const struct job_spec *a, const struct job_spec *b
 	assert_int_equal(a->speculation.multiplier_pct, b->speculation.multiplier_pct);
 	assert_int_equal(a->speculation.quantile_pct, b->speculation.quantile_pct);
 	assert_int_equal(a->speculation.min_runtime_ms, b->speculation.min_runtime_ms);
+	assert_int_equal(a->nrequire_labels, b->nrequire_labels);
+	for (int i = 0; i < a->nrequire_labels; i++)
+		assert_string_equal(a->require_labels[i], b->require_labels[i]);
+	assert_int_equal(a->nexclude_labels, b->nexclude_labels);
+	for (int i = 0; i < a->nexclude_labels; i++)
+		assert_string_equal(a->exclude_labels[i], b->exclude_labels[i]);
 }
 
 static void test_rt_job_submit(void **state)
@@ -721,6 +733,7 @@ static void test_rt_job_submit(void **state)
 	sample_spec(&want);
 	assert_spec_equal(&s, &want);
 	assert_null(s.argv[s.nargv]);
+	assert_null(s.require_labels[s.nrequire_labels]);
 	job_spec_copy(&copy, &s);
 	job_spec_free(&s);
 	assert_spec_equal(&copy, &want);
@@ -744,6 +757,8 @@ static void test_rt_job_submit(void **state)
 	assert_int_equal(s.nafter, 0);
 	assert_int_equal(s.speculation.mode, SPECULATE_DEFAULT);
 	assert_int_equal(s.speculation.multiplier_pct, 0);
+	assert_int_equal(s.nrequire_labels, 0);
+	assert_int_equal(s.nexclude_labels, 0);
 	job_spec_free(&s);
 	msgpack_unpacked_destroy(&u);
 	mpw_free(&w);
@@ -933,6 +948,8 @@ static void test_rejects(void **state)
 		{ "job_submit", "spec_multiplier_pct", M_SET, o_int(50), "spec_multiplier_pct" },
 		{ "job_submit", "spec_slow_task_pct", M_SET, o_int(100), "spec_slow_task_pct" },
 		{ "job_submit", "spec_min_runtime_ms", M_SET, o_int(-1), "spec_min_runtime_ms" },
+		{ "job_submit", "require_labels", M_SET, o_str("ssd"), "require_labels" },
+		{ "job_submit", "exclude_labels", M_SET, o_int(1), "exclude_labels" },
 		{ "job_kill", "target", M_SET, o_str("job-42.t1"), "target" },
 		{ "job_kill", "target", M_DROP, { 0 }, "target" },
 		{ "job_kill", "reason", M_SET, o_int(1), "reason" },
@@ -1006,6 +1023,33 @@ static void test_rejects_nested(void **state)
 	for (int i = 0; i <= PROTO_MAX_DEPS; i++)
 		mpw_str(&w, "job-1");
 	expect_field(&w, dec_submit, "after");
+	/* labels: an empty one, one too long, too many, one both required and excluded */
+	char *lab_empty[] = { "ssd", "" };
+	char lab_long[PROTO_LABEL_MAX + 1];
+	memset(lab_long, 'x', PROTO_LABEL_MAX);
+	lab_long[PROTO_LABEL_MAX] = '\0';
+	char *lab_toolong[] = { lab_long };
+	char *lab_ssd[] = { "ssd" };
+	mpw_msg(&w, MSG_JOB_SUBMIT, 1, 2);
+	mpw_kstrv(&w, "argv", argv_ok, 1);
+	mpw_kstrv(&w, "require_labels", lab_empty, 2);
+	expect_field(&w, dec_submit, "require_labels[1]");
+	mpw_msg(&w, MSG_JOB_SUBMIT, 1, 2);
+	mpw_kstrv(&w, "argv", argv_ok, 1);
+	mpw_kstrv(&w, "exclude_labels", lab_toolong, 1);
+	expect_field(&w, dec_submit, "exclude_labels[0]");
+	mpw_msg(&w, MSG_JOB_SUBMIT, 1, 2);
+	mpw_kstrv(&w, "argv", argv_ok, 1);
+	mpw_key(&w, "require_labels");
+	mpw_array(&w, PROTO_MAX_LABELS + 1);
+	for (int i = 0; i <= PROTO_MAX_LABELS; i++)
+		mpw_str(&w, "ssd");
+	expect_field(&w, dec_submit, "require_labels");
+	mpw_msg(&w, MSG_JOB_SUBMIT, 1, 3);
+	mpw_kstrv(&w, "argv", argv_ok, 1);
+	mpw_kstrv(&w, "require_labels", lab_ssd, 1);
+	mpw_kstrv(&w, "exclude_labels", lab_ssd, 1);
+	expect_field(&w, dec_submit, "exclude_labels");
 	/* a custom resource with a bad name */
 	mpw_msg(&w, MSG_JOB_SUBMIT, 1, 2);
 	mpw_kstrv(&w, "argv", argv_ok, 1);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "xmalloc.h"
 
 static int64_t now_us(void *arg)
 {
@@ -61,6 +62,23 @@ struct rm_node *fx_node(struct fx *f, const char *name, int vcores, int64_t mem_
 	n->peer = (struct peer *)f; /* any non-NULL pointer: the core never dereferences it */
 	node_set_state(n, NODE_RUNNING, "registered");
 	return n;
+}
+
+void fx_node_label(struct rm_node *n, const char *label)
+{
+	n->labels = xrealloc(n->labels, ((size_t)n->nlabels + 2) * sizeof(*n->labels));
+	n->labels[n->nlabels++] = xstrdup(label);
+	n->labels[n->nlabels] = NULL;
+}
+
+void fx_job_label(struct rm_job *j, bool exclude, const char *label)
+{
+	char ***v = exclude ? &j->spec.exclude_labels : &j->spec.require_labels;
+	int *n = exclude ? &j->spec.nexclude_labels : &j->spec.nrequire_labels;
+
+	*v = xrealloc(*v, ((size_t)*n + 2) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(label);
+	(*v)[*n] = NULL;
 }
 
 struct rm_job *fx_job(struct fx *f, int ntasks, int priority, int max_attempts)

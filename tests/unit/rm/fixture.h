@@ -21,6 +21,10 @@ int fx_setup(void **state);
 int fx_teardown(void **state);
 /* A RUNNING, connected node with vcores (whole) and mem_mb. */
 struct rm_node *fx_node(struct fx *f, const char *name, int vcores, int64_t mem_mb);
+/* Gives node n one more label. */
+void fx_node_label(struct rm_node *n, const char *label);
+/* Makes job j require (exclude false) or exclude a node label. */
+void fx_job_label(struct rm_job *j, bool exclude, const char *label);
 /* A job of ntasks tasks of 1 vcore and 100 MiB each. */
 struct rm_job *fx_job(struct fx *f, int ntasks, int priority, int max_attempts);
 /* One placement pass, carried out; returns the number of placements. */

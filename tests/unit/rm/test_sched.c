@@ -193,6 +193,75 @@ static void test_large_job(void **state)
 	assert_int_equal(j->cursor, 33);
 }
 
+/* A required label: only the labelled node takes the job's tasks. */
+static void test_require_label(void **state)
+{
+	struct fx *f = *state;
+	fx_node(f, "n1", 4, 4000);
+	struct rm_node *ssd = fx_node(f, "n2", 2, 4000);
+	fx_node(f, "n3", 4, 4000);
+	fx_node_label(ssd, "ssd");
+	fx_node_label(ssd, "rack1");
+	struct rm_job *j = fx_job(f, 4, 0, 1);
+	fx_job_label(j, false, "ssd");
+	fx_job_label(j, false, "rack1");
+
+	assert_int_equal(fx_pass(f), 2); /* n2 holds two; the others do not qualify */
+	for (int i = 0; i < 2; i++)
+		assert_ptr_equal(f->launched[i]->node, ssd);
+	assert_true(j->queued);
+	assert_int_equal(fx_pass(f), 0);
+
+	/* A job needing a label no node has waits; it does not block an unlabelled one. */
+	struct rm_job *gpu = fx_job(f, 1, 0, 1);
+	fx_job_label(gpu, false, "gpu");
+	struct rm_job *any = fx_job(f, 1, 0, 1);
+	assert_int_equal(fx_pass(f), 1);
+	assert_ptr_equal(f->launched[2]->job, any);
+	assert_ptr_not_equal(f->launched[2]->node, ssd);
+	assert_true(gpu->queued);
+	assert_int_equal(gpu->ntask_state[TASK_PENDING], 1);
+}
+
+/* An excluded label: the job's tasks go everywhere but the labelled node. */
+static void test_exclude_label(void **state)
+{
+	struct fx *f = *state;
+	struct rm_node *flaky = fx_node(f, "n1", 8, 8000);
+	struct rm_node *n2 = fx_node(f, "n2", 2, 8000);
+	fx_node_label(flaky, "flaky");
+	fx_node_label(n2, "ssd");
+	struct rm_job *j = fx_job(f, 3, 0, 1);
+	fx_job_label(j, true, "flaky");
+
+	assert_int_equal(fx_pass(f), 2);
+	for (int i = 0; i < 2; i++)
+		assert_ptr_equal(f->launched[i]->node, n2);
+	assert_int_equal(flaky->nlive, 0);
+	assert_true(j->queued);
+
+	/* node_labels_ok and job_validate agree with the pass. */
+	assert_false(node_labels_ok(flaky, &j->spec));
+	assert_true(node_labels_ok(n2, &j->spec));
+	char field[64], msg[256];
+	struct rm_job *gpu = fx_job(f, 1, 0, 1);
+	fx_job_label(gpu, false, "gpu");
+	assert_int_equal(job_validate(&f->cl, &gpu->spec, field, sizeof field, msg, sizeof msg),
+			 -1);
+	assert_string_equal(field, "require_labels");
+	assert_string_equal(msg, "no node has label 'gpu'");
+	assert_int_equal(job_validate(&f->cl, &j->spec, field, sizeof field, msg, sizeof msg), 0);
+	struct rm_job *none = fx_job(f, 1, 0, 1);
+	fx_job_label(none, false, "ssd");
+	fx_job_label(none, true, "flaky");
+	assert_int_equal(job_validate(&f->cl, &none->spec, field, sizeof field, msg, sizeof msg),
+			 0);
+	fx_job_label(none, true, "ssd");
+	assert_int_equal(job_validate(&f->cl, &none->spec, field, sizeof field, msg, sizeof msg),
+			 -1);
+	assert_string_equal(field, "exclude_labels");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +276,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_skips_job_that_does_not_fit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_spreads, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_large_job, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_require_label, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_exclude_label, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
