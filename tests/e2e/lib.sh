@@ -42,9 +42,9 @@ rm_port() { sed -n "s/^$1=//p" "$CLUSTER/rmd/ports"; }
 
 # wait_until SECONDS DESCRIPTION COMMAND...: polls until COMMAND succeeds.
 wait_until() {
-	local deadline=$((SECONDS + $1)) what=$2; shift 2
+	local secs=$1 deadline=$((SECONDS + $1)) what=$2; shift 2
 	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $deadline ] || fail "timed out after $1 s waiting for $what"
+		[ $SECONDS -lt $deadline ] || fail "timed out after $secs s waiting for $what"
 		sleep 0.1
 	done
 }

@@ -12,7 +12,10 @@ tasks=6
 
 acked=()
 for i in 1 2 3 4 5; do acked+=("$(rmsubmit --name "acked-$i" --mem 16M -- true)"); done
-map=$(rmsubmit --name slow-map --tasks $tasks --vcores 1 --mem 128M --output "$T/partials" \
+# No speculation: the six maps sleep, then race through their rows in a few ms, so a pass
+# landing between the first finishers and the last could copy a task that is not slow,
+# and this test is about adoption, not stragglers (test_speculation covers those).
+map=$(rmsubmit --name slow-map --tasks $tasks --vcores 1 --mem 128M --no-speculate --output "$T/partials" \
 	--wrap "sleep 4; exec loom-revsum map '$T/sales.csv'")
 acked+=("$map")
 
