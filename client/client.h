@@ -87,6 +87,11 @@ void print_json(const msgpack_object *reply, FILE *out);
 /* One row per task (its latest attempt), failed attempts with their log tails below. */
 void job_print_tasks(const msgpack_object *job, FILE *out, int width);
 
+/* ---- cmd-queues.c: the queue table of rmctl queues -------------------------------- */
+
+/* One row per queue of a queue_list reply, indented by depth, then the default queue. */
+void queues_print(const msgpack_object *reply, FILE *out, int width);
+
 /* ---- jobspec.c: building a job_spec piece by piece --------------------------------- */
 
 void spec_init(struct job_spec *s);                   /* the defaults of rmsubmit */
@@ -106,6 +111,22 @@ int spec_set_path(char **dst, const char *base, const char *path, const char *wh
 		  char *err, size_t errlen);
 /* Checks everything rmd would check, with messages for people. */
 int spec_check(const struct job_spec *s, char *err, size_t errlen);
+
+/* ---- jobspec-sched.c: time limit and preferred nodes ------------------------------- */
+
+/* "90s", "10m", "2h", "1d", or Slurm's "MM", "MM:SS", "HH:MM:SS", "D-HH[:MM[:SS]]";
+ * more than 0 and at most PROTO_MAX_TIME_LIMIT_MS. */
+int spec_parse_time_limit(const char *v, int64_t *ms, char *err, size_t errlen);
+/* Adds node to task's preferred nodes (duplicates are ignored). */
+int spec_add_prefer(struct job_spec *s, int32_t task, const char *node, char *err,
+		    size_t errlen);
+/* Makes task's entry exist (with no node yet), for a job file's empty list. */
+int spec_prefer_task(struct job_spec *s, int32_t task, char *err, size_t errlen);
+/* "TASK=NODE[,NODE...]", as --prefer takes it. */
+int spec_parse_prefer(struct job_spec *s, const char *arg, char *err, size_t errlen);
+void spec_clear_prefer(struct job_spec *s);
+/* What spec_check adds for these fields: prefer only names tasks the job has. */
+int spec_check_sched(const struct job_spec *s, char *err, size_t errlen);
 
 /* ---- jobfile.c: the libconfig job file --------------------------------------------- */
 
@@ -159,7 +180,7 @@ struct cmd_entry {
 
 extern const struct cmd_entry cmd_jobs_entry, cmd_job_entry, cmd_kill_entry,
 	cmd_nodes_entry, cmd_drain_entry, cmd_undrain_entry, cmd_logs_entry, cmd_wait_entry, cmd_status_entry, cmd_help_entry,
-	cmd_autoscale_entry;
+	cmd_autoscale_entry, cmd_queues_entry;
 extern const struct cmd_entry *const cmd_table[];
 
 const struct cmd_entry *cmd_find(const char *name);

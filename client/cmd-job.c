@@ -94,19 +94,99 @@ static char *spec_line(const msgpack_object *job, char *buf, size_t len)
 	return buf;
 }
 
+static bool view_bool(const msgpack_object *o, const char *key)
+{
+	const msgpack_object *v = mpr_get(o, key);
+	return v != NULL && v->type == MSGPACK_OBJECT_BOOLEAN && v->via.boolean;
+}
+
+/* "10m", or "none". */
+static char *limit_line(const msgpack_object *job, char *buf, size_t len)
+{
+	int64_t ms = 0;
+
+	if (!view_int(job, "time_limit_ms", &ms) || ms <= 0)
+		snprintf(buf, len, "none");
+	else
+		fmt_dur(ms, buf, len);
+	return buf;
+}
+
+/* "2 preempted, 1 timed out" (attempts the job lost to other queues or to its limit). */
+static char *lost_line(const msgpack_object *job, char *buf, size_t len)
+{
+	int64_t pre = 0, to = 0;
+
+	view_int(job, "preempted", &pre);
+	view_int(job, "timed_out", &to);
+	snprintf(buf, len, "%lld preempted, %lld timed out", (long long)pre, (long long)to);
+	return buf;
+}
+
+/* "node-1, node-2, expected free in 3m05s (2026-11-27T01:02:03Z)", or "-". */
+static char *reservation_line(const msgpack_object *job, char *buf, size_t len)
+{
+	char nodes[1024], in[FMT_BUFSZ], wall[FMT_BUFSZ];
+	int64_t start_ms = 0, now_ms = wall_us() / 1000;
+
+	if (strcmp(view_strlist(job, "reserved_nodes", ", ", nodes, sizeof nodes), "-") == 0)
+		snprintf(buf, len, "-");
+	else if (!view_int(job, "reserved_start_ms", &start_ms) || start_ms <= 0)
+		snprintf(buf, len, "%s, start unknown", nodes);
+	else if (start_ms <= now_ms)
+		snprintf(buf, len, "%s, expected free now", nodes);
+	else
+		snprintf(buf, len, "%s, expected free in %s (%s)", nodes,
+			 fmt_dur(start_ms - now_ms, in, sizeof in),
+			 fmt_wall_us(start_ms * 1000, wall, sizeof wall));
+	return buf;
+}
+
+/* "3 of 8 tasks" name preferred nodes; "-" when none does. */
+static char *prefer_line(const msgpack_object *job, char *buf, size_t len)
+{
+	const msgpack_object_array *tasks = view_array(job, "tasks");
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; tasks != NULL && i < tasks->size; i++) {
+		const msgpack_object_array *p = view_array(&tasks->ptr[i], "prefer");
+		n += p != NULL && p->size > 0;
+	}
+	if (n == 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%u of %u tasks name preferred nodes", n, tasks->size);
+	return buf;
+}
+
+/* The scheduling fields: queue, gang, time limit, what was lost, the reservation. */
+static void print_sched(const msgpack_object *job)
+{
+	char b[2048];
+
+	field("Queue:", view_str(job, "queue", b, sizeof b));
+	field("Gang:", view_bool(job, "gang") ? "yes (all tasks start together)" : "no");
+	field("Time limit:", limit_line(job, b, sizeof b));
+	field("Interrupted:", lost_line(job, b, sizeof b));
+	field("Reservation:", reservation_line(job, b, sizeof b));
+	field("Prefers:", prefer_line(job, b, sizeof b));
+}
+
 static void print_header(const msgpack_object *job)
 {
-	char b[4096], id[PROTO_NAME_MAX], name[PROTO_NAME_MAX];
+	char b[4096], id[PROTO_NAME_MAX], name[PROTO_NAME_MAX], state[32];
 	int64_t now = wall_us(), v;
 	double p;
 
 	snprintf(b, sizeof b, "%s (%s)", view_str(job, "id", id, sizeof id),
 		 view_str(job, "name", name, sizeof name));
 	field("Job:", b);
-	field("State:", view_str(job, "state", b, sizeof b));
-	field("Reason:", view_str(job, "reason", b, sizeof b));
+	field("State:", view_str(job, "state", state, sizeof state));
+	/* Why a job waits is what its owner asks first: it gets its own name. */
+	field(strcmp(state, "PENDING") == 0 ? "Waiting:" : "Reason:",
+	      view_str(job, "reason", b, sizeof b));
 	field("User:", view_str(job, "user", b, sizeof b));
-	field("Queue:", view_str(job, "queue", b, sizeof b));
+	print_sched(job);
 	snprintf(b, sizeof b, "%lld", view_int(job, "priority", &v) ? (long long)v : 0LL);
 	field("Priority:", b);
 	field("Tasks:", tasks_line(job, b, sizeof b));

@@ -280,6 +280,55 @@ static int set_memory(struct jf_ctx *c, const struct jf_key *k, const config_set
 	return 0;
 }
 
+/* gang = true; (or false). */
+static int set_gang(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
+{
+	if (config_setting_type(v) != CONFIG_TYPE_BOOL)
+		return jf_fail(c, v, "must be true or false, not %s", type_name(v));
+	c->s->gang = config_setting_get_bool(v);
+	return 0;
+}
+
+/* time_limit = "10m"; a string, since a bare 10 could mean seconds or minutes. */
+static int set_time_limit(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
+{
+	char msg[256];
+
+	if (config_setting_type(v) != CONFIG_TYPE_STRING)
+		return jf_fail(c, v, "must be a string such as \"10m\" or \"1:30:00\", not %s",
+			       type_name(v));
+	return jf_check(c, v, spec_parse_time_limit(config_setting_get_string(v),
+						    &c->s->time_limit_ms, msg, sizeof msg), msg);
+}
+
+/* prefer = ( ("node-1", "node-2"), (), ("node-3") ); entry i is task i's list. */
+static int set_prefer(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
+{
+	char msg[256];
+
+	if (!is_list(v))
+		return jf_fail(c, v, "must be a list of node lists, e.g. ((\"node-1\"), (\"node-2\"))");
+	spec_clear_prefer(c->s);
+	for (int i = 0; i < config_setting_length(v); i++) {
+		const config_setting_t *t = config_setting_get_elem(v, (unsigned)i);
+		if (!is_list(t))
+			return jf_fail(c, v, "task %d: must be a list of node names, not %s", i,
+				       type_name(t));
+		if (spec_prefer_task(c->s, i, msg, sizeof msg) < 0)
+			return jf_fail(c, v, "%s", msg);
+		for (int n = 0; n < config_setting_length(t); n++) {
+			const config_setting_t *e = config_setting_get_elem(t, (unsigned)n);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING)
+				return jf_fail(c, v, "task %d: node %d must be a string, not %s", i,
+					       n, type_name(e));
+			if (spec_add_prefer(c->s, i, config_setting_get_string(e), msg,
+					    sizeof msg) < 0)
+				return jf_fail(c, v, "task %d: %s", i, msg);
+		}
+	}
+	return 0;
+}
+
 #define OFF(f) offsetof(struct job_spec, f)
 
 static const struct jf_key res_keys[] = {
@@ -338,6 +387,9 @@ static const struct jf_key jf_keys[] = {
 	{ "exclude_labels", set_labels, 0, 1, 0 },
 	{ "speculation", set_speculation, 0, 0, 0 },
 	{ "speculation_params", set_spec_params, 0, 0, 0 },
+	{ "gang", set_gang, 0, 0, 0 },
+	{ "time_limit", set_time_limit, 0, 0, 0 },
+	{ "prefer", set_prefer, 0, 0, 0 },
 };
 
 /* Runs the setter of every key in group; a key not in the table is an error. */
@@ -355,7 +407,7 @@ static int jf_apply(struct jf_ctx *c, const config_setting_t *group, const struc
 				return -1;
 			continue;
 		}
-		char known[256] = "";
+		char known[512] = "";
 		for (size_t j = 0; j < n; j++)
 			snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
 				 j ? ", " : "", keys[j].name);

@@ -243,5 +243,5 @@ int spec_check(const struct job_spec *s, char *err, size_t errlen)
 		snprintf(err, errlen, "a task needs more than 0 vcores and 0 memory, and gpus >= 0");
 		return -1;
 	}
-	return 0;
+	return spec_check_sched(s, err, errlen);
 }

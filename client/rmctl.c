@@ -13,7 +13,7 @@
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_jobs_entry, &cmd_job_entry,    &cmd_kill_entry, &cmd_nodes_entry,
-	&cmd_drain_entry, &cmd_undrain_entry, &cmd_autoscale_entry,
+	&cmd_drain_entry, &cmd_undrain_entry, &cmd_queues_entry, &cmd_autoscale_entry,
 	&cmd_logs_entry, &cmd_wait_entry,   &cmd_status_entry, &cmd_help_entry, NULL,
 };
 

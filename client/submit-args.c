@@ -34,6 +34,13 @@ const char submit_usage[] =
 	"      --speculate        copy straggling tasks (LATE with progress reports, else\n"
 	"                         Spark's rule); on unless rmd's speculation = false\n"
 	"      --no-speculate     never copy this job's tasks (e.g. side effects)\n"
+	"      --gang             start all tasks together or none (e.g. MPI, parameter\n"
+	"                         servers); rmd reserves nodes until they all fit\n"
+	"  -t, --time LIMIT       kill an attempt running longer than LIMIT: 90s, 10m, 2h,\n"
+	"                         1d, or Slurm's MM, MM:SS, HH:MM:SS, D-HH[:MM[:SS]]\n"
+	"      --prefer T=NODE[,NODE...]\n"
+	"                         task T (0..tasks-1) would rather run on these nodes\n"
+	"                         (where its data is); repeatable\n"
 	"  -o, --output DIR       output directory (made absolute)\n"
 	"      --workdir DIR      working directory of the tasks (made absolute)\n"
 	"  -e, --env K=V          extra environment (repeatable)\n"
@@ -58,7 +65,7 @@ struct flag {
 };
 
 enum { F_GPUS = 256, F_MAX_ATTEMPTS, F_PRIORITY, F_AFTER, F_WORKDIR, F_WRAP, F_RM, F_JSON,
-       F_SPECULATE, F_NO_SPECULATE, F_LABEL, F_NO_LABEL };
+       F_SPECULATE, F_NO_SPECULATE, F_LABEL, F_NO_LABEL, F_GANG, F_TIME, F_PREFER };
 
 /* A whole number in [min, max] for flag name. */
 static int parse_num(const char *name, const char *v, long long min, long long max,
@@ -180,6 +187,23 @@ static int f_no_label(struct job_spec *s, const char *v, char *err, size_t errle
 	return flag_err(spec_add_label(s, true, v, err, errlen), "--no-label", err, errlen);
 }
 
+static int f_gang(struct job_spec *s, const char *v, char *err, size_t errlen)
+{
+	s->gang = true;
+	return 0;
+}
+
+static int f_time(struct job_spec *s, const char *v, char *err, size_t errlen)
+{
+	return flag_err(spec_parse_time_limit(v, &s->time_limit_ms, err, errlen), "--time", err,
+			errlen);
+}
+
+static int f_prefer(struct job_spec *s, const char *v, char *err, size_t errlen)
+{
+	return flag_err(spec_parse_prefer(s, v, err, errlen), "--prefer", err, errlen);
+}
+
 static const struct flag flags[] = {
 	{ "tasks", 'n', true, f_tasks },
 	{ "vcores", 'c', true, f_vcores },
@@ -194,6 +218,9 @@ static const struct flag flags[] = {
 	{ "no-label", F_NO_LABEL, true, f_no_label },
 	{ "speculate", F_SPECULATE, false, f_speculate },
 	{ "no-speculate", F_NO_SPECULATE, false, f_no_speculate },
+	{ "gang", F_GANG, false, f_gang },
+	{ "time", 't', true, f_time },
+	{ "prefer", F_PREFER, true, f_prefer },
 	{ "output", 'o', true, f_output },
 	{ "workdir", F_WORKDIR, true, f_workdir },
 	{ "env", 'e', true, f_env },

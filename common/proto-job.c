@@ -8,7 +8,7 @@
 #include "proto-util.h"
 #include "xmalloc.h"
 
-#define SPEC_FIELDS 21
+#define SPEC_FIELDS 24
 
 const char *const spec_mode_names[SPECULATE_MODE_MAX] = { "default", "on", "off" };
 
@@ -24,6 +24,20 @@ static void speculation_encode(struct mpw *w, const struct job_speculation *x)
 	mpw_kint(w, "spec_multiplier_pct", x->multiplier_pct);
 	mpw_kint(w, "spec_quantile_pct", x->quantile_pct);
 	mpw_kint(w, "spec_min_runtime_ms", x->min_runtime_ms);
+}
+
+/* "prefer": one array of node names per task, task i at index i. */
+static void prefer_encode(struct mpw *w, const struct job_spec *s)
+{
+	int32_t n = s->prefer != NULL ? s->nprefer : 0;
+
+	mpw_key(w, "prefer");
+	mpw_array(w, (uint32_t)n);
+	for (int32_t i = 0; i < n; i++) {
+		mpw_array(w, (uint32_t)s->prefer[i].n);
+		for (int k = 0; k < s->prefer[i].n; k++)
+			mpw_str(w, s->prefer[i].nodes[k]);
+	}
 }
 
 void msg_encode_job_submit(struct mpw *w, uint64_t id, const struct job_spec *s)
@@ -49,6 +63,9 @@ void msg_encode_job_submit(struct mpw *w, uint64_t id, const struct job_spec *s)
 	speculation_encode(w, &s->speculation);
 	mpw_kstrv(w, "require_labels", s->require_labels, s->require_labels ? s->nrequire_labels : 0);
 	mpw_kstrv(w, "exclude_labels", s->exclude_labels, s->exclude_labels ? s->nexclude_labels : 0);
+	mpw_kbool(w, "gang", s->gang);
+	mpw_kint(w, "time_limit_ms", s->time_limit_ms);
+	prefer_encode(w, s);
 }
 
 /* "require_labels" / "exclude_labels": node labels (1..PROTO_LABEL_MAX-1 characters). */
@@ -119,10 +136,66 @@ static int speculation_decode(const msgpack_object *o, struct job_speculation *x
 	return 0;
 }
 
+/* One task's preferred nodes: distinct names of 1..PROTO_NAME_MAX-1 characters. */
+static int prefer_task_decode(const msgpack_object *v, uint32_t i, struct task_pref *p,
+			      struct mpr_err *e)
+{
+	char field[64];
+
+	snprintf(field, sizeof field, "prefer[%u]", i);
+	if (v->type != MSGPACK_OBJECT_ARRAY)
+		return mpr_fail(e, field, "must be an array of node names");
+	if (v->via.array.size > PROTO_MAX_PREFER)
+		return mpr_fail(e, field, "has %u nodes, at most %d are allowed",
+				v->via.array.size, PROTO_MAX_PREFER);
+	p->nodes = xcalloc((size_t)v->via.array.size + 1, sizeof *p->nodes);
+	for (uint32_t k = 0; k < v->via.array.size; k++) {
+		const msgpack_object *n = &v->via.array.ptr[k];
+		snprintf(field, sizeof field, "prefer[%u][%u]", i, k);
+		if (n->type != MSGPACK_OBJECT_STR)
+			return mpr_fail(e, field, "must be a node name (a string)");
+		if (n->via.str.size == 0)
+			return mpr_fail(e, field, "node name is empty");
+		if (n->via.str.size >= PROTO_NAME_MAX)
+			return mpr_fail(e, field, "node name too long (at most %d characters)",
+					PROTO_NAME_MAX - 1);
+		if (memchr(n->via.str.ptr, '\0', n->via.str.size) != NULL)
+			return mpr_fail(e, field, "node name contains a NUL byte");
+		char *name = xstrndup(n->via.str.ptr, n->via.str.size);
+		for (int j = 0; j < p->n; j++)
+			if (strcmp(p->nodes[j], name) == 0) {
+				free(name);
+				return mpr_fail(e, field, "node '%s' is listed twice", p->nodes[j]);
+			}
+		p->nodes[p->n++] = name;
+	}
+	return 0;
+}
+
+/* "prefer": at most one entry per task. What is decoded stays in s, for job_spec_free. */
+static int prefer_decode(const msgpack_object *o, struct job_spec *s, struct mpr_err *e)
+{
+	const msgpack_object_array *a;
+
+	if (mpr_array(o, "prefer", false, PROTO_MAX_TASKS, &a, e) < 0)
+		return -1;
+	if (a == NULL || a->size == 0)
+		return 0;
+	if (a->size > (uint32_t)s->ntasks)
+		return mpr_fail(e, "prefer", "has %u entries but the job has %d task%s", a->size,
+				s->ntasks, s->ntasks == 1 ? "" : "s");
+	s->prefer = xcalloc(a->size, sizeof *s->prefer);
+	s->nprefer = (int32_t)a->size;
+	for (uint32_t i = 0; i < a->size; i++)
+		if (prefer_task_decode(&a->ptr[i], i, &s->prefer[i], e) < 0)
+			return -1;
+	return 0;
+}
+
 /* Scalars and fixed-size strings of a spec, which allocate nothing. */
 static int spec_scalars(const msgpack_object *o, struct job_spec *s, struct mpr_err *e)
 {
-	int64_t ntasks = 1, max_attempts = 0, priority = 0;
+	int64_t ntasks = 1, max_attempts = 0, priority = 0, time_limit_ms = 0;
 
 	if (mpr_str(o, "name", false, s->name, sizeof s->name, e) < 0 ||
 	    mpr_str(o, "queue", false, s->queue, sizeof s->queue, e) < 0 ||
@@ -131,11 +204,14 @@ static int spec_scalars(const msgpack_object *o, struct job_spec *s, struct mpr_
 	    mpr_res(o, "res", false, &s->res, e) < 0 ||
 	    mpr_int(o, "max_attempts", false, 0, 100, &max_attempts, e) < 0 ||
 	    mpr_int(o, "priority", false, -1000, 1000, &priority, e) < 0 ||
+	    mpr_bool(o, "gang", false, &s->gang, e) < 0 ||
+	    mpr_int(o, "time_limit_ms", false, 0, PROTO_MAX_TIME_LIMIT_MS, &time_limit_ms, e) < 0 ||
 	    after_decode(o, s, e) < 0 || speculation_decode(o, &s->speculation, e) < 0)
 		return -1;
 	s->ntasks = (int32_t)ntasks;
 	s->max_attempts = (int32_t)max_attempts;
 	s->priority = (int32_t)priority;
+	s->time_limit_ms = time_limit_ms;
 	return 0;
 }
 
@@ -158,7 +234,8 @@ int msg_decode_job_submit(const msgpack_object *o, struct job_spec *s, struct mp
 		goto out;
 	if (proto_env(o, &r->env, &r->nenv, e) < 0 ||
 	    proto_path(o, "output_dir", &r->output_dir, e) < 0 ||
-	    proto_path(o, "workdir", &r->workdir, e) < 0 || labels_decode(o, r, e) < 0) {
+	    proto_path(o, "workdir", &r->workdir, e) < 0 || labels_decode(o, r, e) < 0 ||
+	    prefer_decode(o, r, e) < 0) {
 		job_spec_free(r);
 		goto out;
 	}
@@ -170,8 +247,21 @@ out:
 	return ret;
 }
 
+static void prefer_free(struct task_pref *p, int32_t n)
+{
+	for (int32_t i = 0; p != NULL && i < n; i++) {
+		for (int k = 0; k < p[i].n; k++)
+			free(p[i].nodes[k]);
+		free(p[i].nodes);
+	}
+	free(p);
+}
+
 void job_spec_free(struct job_spec *s)
 {
+	prefer_free(s->prefer, s->nprefer);
+	s->prefer = NULL;
+	s->nprefer = 0;
 	mpr_strv_free(s->argv);
 	mpr_strv_free(s->env);
 	free(s->output_dir);
@@ -205,6 +295,12 @@ void job_spec_copy(struct job_spec *dst, const struct job_spec *src)
 					src->exclude_labels ? src->nexclude_labels : 0);
 	dst->nrequire_labels = src->require_labels ? src->nrequire_labels : 0;
 	dst->nexclude_labels = src->exclude_labels ? src->nexclude_labels : 0;
+	dst->nprefer = src->prefer != NULL ? src->nprefer : 0;
+	dst->prefer = dst->nprefer > 0 ? xcalloc((size_t)dst->nprefer, sizeof *dst->prefer) : NULL;
+	for (int32_t i = 0; i < dst->nprefer; i++) {
+		dst->prefer[i].n = src->prefer[i].n;
+		dst->prefer[i].nodes = strv_copy(src->prefer[i].nodes, src->prefer[i].n);
+	}
 }
 
 void msg_encode_id_request(struct mpw *w, int type, uint64_t id, const struct msg_id_request *m)

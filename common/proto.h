@@ -43,6 +43,8 @@ bool msg_type_known(int type);
 #define PROTO_REASON_MAX 1024
 #define PROTO_MAX_DEPS 64
 #define PROTO_MAX_TASKS 1000000
+#define PROTO_MAX_PREFER 16  /* preferred nodes of one task */
+#define PROTO_MAX_TIME_LIMIT_MS (366LL * 24 * 3600 * 1000)
 #define PROTO_MAX_ATTEMPTS_REPORTED 100000
 #define PROTO_MAX_LOG_BYTES (8 * 1024 * 1024) /* log_read/logs_get max_bytes, log data */
 #define PROTO_MAX_GRACE_MS 3600000            /* kill_grace_ms, grace_ms */
@@ -258,6 +260,12 @@ struct job_speculation {
 	int64_t min_runtime_ms;  /* no attempt is judged before it ran this long */
 };
 
+/* The nodes one task would rather run on (where its partition's data is). */
+struct task_pref {
+	char **nodes; /* node names; n of them (may be 0) */
+	int n;
+};
+
 struct job_spec {
 	char name[PROTO_NAME_MAX];  /* for people; defaults to argv[0]'s base name */
 	char queue[PROTO_NAME_MAX]; /* "" = the default queue */
@@ -279,10 +287,14 @@ struct job_spec {
 	int nrequire_labels;        /* ... every one of these labels */
 	char **exclude_labels;      /* ... and none of these */
 	int nexclude_labels;
+	bool gang;                  /* all tasks start together or none does */
+	int64_t time_limit_ms;      /* per attempt; 0 = none. Past it the attempt is killed */
+	struct task_pref *prefer;   /* prefer[i]: task i's preferred nodes (data locality) */
+	int32_t nprefer;            /* <= ntasks; tasks past it prefer nothing */
 };
 /* Decoding: only argv is required. Absent fields get ntasks 1, max_attempts 0 (cluster
- * default), priority 0, res all zero, name from argv[0]; env, output_dir and workdir are
- * never NULL afterwards. */
+ * default), priority 0, res all zero, name from argv[0], gang false, time_limit_ms 0,
+ * prefer NULL (nprefer 0); env, output_dir and workdir are never NULL afterwards. */
 void msg_encode_job_submit(struct mpw *w, uint64_t id, const struct job_spec *s);
 int msg_decode_job_submit(const msgpack_object *o, struct job_spec *s, struct mpr_err *e);
 void job_spec_free(struct job_spec *s);

@@ -107,6 +107,30 @@ void loom_build_id_request(struct mpw *w, int type, uint64_t id, const void *msg
 void loom_build_list_request(struct mpw *w, int type, uint64_t id,
 			     const void *msg_list_request);
 
+/* ---- queues (queues.c) -------------------------------------------------------------- */
+
+/*
+ * queue_list: the queue tree (its REPLY is documented in docs/PROTOCOL.md); queue_reload
+ * (administration): rmd reads its queues from rmd.conf again, or changes nothing and
+ * answers ERROR naming file:line. The asynchronous forms return the request id as
+ * loom_request does; the _call forms are loom_call for these types.
+ */
+uint64_t loom_queue_list(struct loom_conn *c, loom_reply_fn cb, void *arg);
+uint64_t loom_queue_reload(struct loom_conn *c, loom_reply_fn cb, void *arg);
+int loom_queue_list_call(struct loom_conn *c, msgpack_unpacked *reply_out,
+			 struct msg_error *err_out);
+int loom_queue_reload_call(struct loom_conn *c, msgpack_unpacked *reply_out,
+			   struct msg_error *err_out);
+
+/* queue_reload's REPLY. */
+struct loom_queue_reload {
+	int64_t queues;                   /* queues in the new tree, root included */
+	int64_t leaves;
+	char default_leaf[PROTO_NAME_MAX]; /* path of the default leaf, e.g. "root.default" */
+};
+int loom_queue_reload_decode(const msgpack_object *reply, struct loom_queue_reload *out,
+			     struct mpr_err *e);
+
 /* ---- blocking layer (blocking.c) ---------------------------------------------------- */
 
 /*

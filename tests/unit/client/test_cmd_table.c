@@ -14,7 +14,7 @@
 static void test_lookup(void **state)
 {
 	const char *verbs[] = { "jobs", "job", "kill", "nodes", "drain", "undrain", "logs",
-				"status", "help" };
+				"status", "help", "queues" };
 
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
 		const struct cmd_entry *e = cmd_find(verbs[i]);
@@ -40,7 +40,8 @@ static void test_entries_complete(void **state)
 		for (const struct cmd_entry *const *o = e + 1; *o != NULL; o++)
 			assert_string_not_equal((*e)->name, (*o)->name);
 	}
-	assert_int_equal(n, 11); /* jobs job kill nodes drain undrain autoscale logs wait status help */
+	assert_int_equal(n, 12); /* jobs job kill nodes drain undrain queues autoscale logs wait
+				  * status help */
 }
 
 /* rmctl drain NODE --timeout 30s --reason TEXT */
@@ -57,6 +58,22 @@ static void test_parse_drain(void **state)
 	assert_string_equal(a.opt['r'], "disk swap");
 	char *none[] = { "undrain", NULL };
 	assert_int_equal(cmd_parse(&cmd_undrain_entry, ARGC(none), none, &a, err, sizeof err), -1);
+}
+
+/* rmctl queues [list | reload] [--json] */
+static void test_parse_queues(void **state)
+{
+	char *argv[] = { "queues", "reload", "--json", NULL };
+	char *two[] = { "queues", "reload", "now", NULL };
+	struct cmd_args a;
+	char err[256];
+
+	assert_int_equal(cmd_parse(&cmd_queues_entry, ARGC(argv), argv, &a, err, sizeof err), 0);
+	assert_int_equal(a.argc, 1);
+	assert_string_equal(a.argv[0], "reload");
+	assert_string_equal(a.opt['j'], "");
+	assert_int_equal(cmd_parse(&cmd_queues_entry, ARGC(two), two, &a, err, sizeof err), -1);
+	assert_string_equal(err, "queues: too many arguments");
 }
 
 static void test_parse_options(void **state)
@@ -114,6 +131,8 @@ static void test_main_exit_codes(void **state)
 	char *bad_state[] = { "rmctl", "jobs", "--state", "sleeping", NULL };
 	char *bad_addr[] = { "rmctl", "--rm", "nowhere", "status", NULL };
 	char *refused[] = { "rmctl", "--rm", "127.0.0.1:1", "status", NULL };
+	char *bad_sub[] = { "rmctl", "--rm", "127.0.0.1:1", "queues", "relaod", NULL };
+	char *queues_refused[] = { "rmctl", "--rm", "127.0.0.1:1", "queues", "--json", NULL };
 
 	assert_int_equal(rmctl_main(ARGC(unknown), unknown), EXIT_USAGE);
 	assert_int_equal(rmctl_main(ARGC(none), none), EXIT_USAGE);
@@ -123,6 +142,8 @@ static void test_main_exit_codes(void **state)
 	assert_int_equal(rmctl_main(ARGC(bad_state), bad_state), EXIT_USAGE);
 	assert_int_equal(rmctl_main(ARGC(bad_addr), bad_addr), EXIT_USAGE);
 	assert_int_equal(rmctl_main(ARGC(refused), refused), EXIT_NOCONN);
+	assert_int_equal(rmctl_main(ARGC(bad_sub), bad_sub), EXIT_USAGE); /* before connecting */
+	assert_int_equal(rmctl_main(ARGC(queues_refused), queues_refused), EXIT_NOCONN);
 }
 
 int main(void)
@@ -131,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_entries_complete),
 		cmocka_unit_test(test_parse_drain),
+		cmocka_unit_test(test_parse_queues),
 		cmocka_unit_test(test_parse_options),
 		cmocka_unit_test(test_parse_args_after_options),
 		cmocka_unit_test(test_parse_errors),

@@ -25,7 +25,8 @@ static pid_t fake_pid;
 static char fake_addr[64];
 
 /* The fake rmd's answers: submit -> job-7, job_info -> not found, cluster_info -> never,
- * node_list -> hang up, job_list -> {"echo": request id}. */
+ * node_list -> hang up, job_list -> {"echo": request id}, queue_list -> a one-queue tree,
+ * queue_reload -> refused as a bad file would be. */
 static void fake_msg(struct peer *p, int type, uint64_t id, const msgpack_object *o, void *a)
 {
 	struct mpw w;
@@ -46,6 +47,18 @@ static void fake_msg(struct peer *p, int type, uint64_t id, const msgpack_object
 	case MSG_JOB_LIST:
 		mpw_msg(&w, MSG_REPLY, id, 1);
 		mpw_kuint(&w, "echo", id);
+		break;
+	case MSG_QUEUE_LIST:
+		mpw_msg(&w, MSG_REPLY, id, 2);
+		mpw_kstr(&w, "default", "root.default");
+		mpw_key(&w, "queues");
+		mpw_array(&w, 1);
+		mpw_map(&w, 1);
+		mpw_kstr(&w, "path", "root");
+		break;
+	case MSG_QUEUE_RELOAD:
+		msg_encode_error(&w, id, ERR_REJECTED, "",
+				 "rmd.conf:12: queues.prod.guarantee: must be 0..100; nothing changed");
 		break;
 	case MSG_NODE_LIST:
 		peer_close(p, "asked to");
@@ -168,11 +181,64 @@ static void test_timeout_then_lost(void **state)
 	loom_close(c);
 }
 
+/* queue_list and queue_reload, blocking and asynchronous. */
+static void test_queues(void **state)
+{
+	char err[512];
+	struct loom_conn *c = loom_connect_blocking(fake_addr, "test", err, sizeof err);
+	msgpack_unpacked reply;
+	struct msg_error e;
+	char def[64];
+	struct mpr_err me;
+
+	assert_non_null(c);
+	assert_int_equal(loom_queue_list_call(c, &reply, &e), LOOM_OK);
+	assert_int_equal(mpr_str(&reply.data, "default", true, def, sizeof def, &me), 0);
+	assert_string_equal(def, "root.default");
+	msgpack_unpacked_destroy(&reply);
+	assert_int_equal(loom_queue_reload_call(c, &reply, &e), LOOM_EREPLY);
+	assert_int_equal(e.code, ERR_REJECTED);
+	assert_non_null(strstr(e.message, "; nothing changed"));
+	msgpack_unpacked_destroy(&reply);
+	loom_close(c);
+}
+
+static void test_reload_decode(void **state)
+{
+	struct mpw w;
+	msgpack_unpacked u;
+	struct loom_queue_reload r;
+	struct mpr_err e;
+
+	mpw_init(&w);
+	mpw_msg(&w, MSG_REPLY, 1, 3);
+	mpw_kint(&w, "queues", 5);
+	mpw_kint(&w, "leaves", 3);
+	mpw_kstr(&w, "default", "root.dev");
+	msgpack_unpacked_init(&u);
+	assert_int_equal(mpr_unpack(&u, mpw_data(&w), mpw_len(&w), &e), 0);
+	assert_int_equal(loom_queue_reload_decode(&u.data, &r, &e), 0);
+	assert_int_equal(r.queues, 5);
+	assert_int_equal(r.leaves, 3);
+	assert_string_equal(r.default_leaf, "root.dev");
+	msgpack_unpacked_destroy(&u);
+	mpw_reset(&w);
+	mpw_msg(&w, MSG_REPLY, 1, 1);
+	mpw_kint(&w, "queues", 5);
+	msgpack_unpacked_init(&u);
+	assert_int_equal(mpr_unpack(&u, mpw_data(&w), mpw_len(&w), &e), 0);
+	assert_int_equal(loom_queue_reload_decode(&u.data, &r, &e), -1);
+	assert_string_equal(e.field, "default");
+	msgpack_unpacked_destroy(&u);
+	mpw_free(&w);
+}
+
 /* The asynchronous layer: requests in flight at once, each reply to its own callback. */
 struct async_state {
 	int replies;
 	uint64_t want[3], got[3];
 	bool closed;
+	int queue_replies;
 };
 
 static void async_reply(struct loom_conn *c, int status, const msgpack_object *reply,
@@ -189,12 +255,21 @@ static void async_reply(struct loom_conn *c, int status, const msgpack_object *r
 		loom_conn_free(c); /* inside its own callback: must be safe */
 }
 
+static void queue_list_reply(struct loom_conn *c, int status, const msgpack_object *reply,
+			     const struct msg_error *err, void *arg)
+{
+	assert_int_equal(status, LOOM_OK);
+	assert_non_null(mpr_get(reply, "queues"));
+	(*(int *)arg)++;
+}
+
 static void async_ready(struct loom_conn *c, void *arg)
 {
 	struct async_state *st = arg;
 	struct msg_list_request lr = { .limit = 0 };
 	struct mpw w;
 
+	assert_int_not_equal(loom_queue_list(c, queue_list_reply, &st->queue_replies), 0);
 	for (int i = 0; i < 3; i++) {
 		mpw_init(&w);
 		uint64_t id = loom_next_id(c);
@@ -224,6 +299,7 @@ static void test_async(void **state)
 		event_base_loop(base, EVLOOP_ONCE);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(st.got[i], st.want[i]); /* rmd answers in order */
+	assert_int_equal(st.queue_replies, 1);
 	event_base_loop(base, EVLOOP_NONBLOCK);      /* the peer's deferred free */
 	event_base_free(base);
 }
@@ -234,6 +310,8 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_reply_and_error),
 		cmocka_unit_test(test_timeout_then_lost),
+		cmocka_unit_test(test_queues),
+		cmocka_unit_test(test_reload_decode),
 		cmocka_unit_test(test_async),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

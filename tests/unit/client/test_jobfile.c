@@ -108,7 +108,7 @@ static void test_errors_with_lines(void **state)
 	expect_error("name = \"x\";\n\ntaks = 16;\n",
 		     ":3: unknown key 'taks' (known: name, tasks, command, shell, resources, "
 		     "max_attempts, priority, queue, output, workdir, env, after, require_labels, "
-		     "exclude_labels, speculation, speculation_params)");
+		     "exclude_labels, speculation, speculation_params, gang, time_limit, prefer)");
 	expect_error("tasks = \"16\";\n", ":1: tasks: must be an integer, not a string");
 	expect_error("\ntasks = 0;\n", ":2: tasks: must be 1..1000000, not 0");
 	expect_error("priority = 5000;\n", ":1: priority: must be -1000..1000, not 5000");
@@ -146,6 +146,63 @@ static void test_errors_with_lines(void **state)
 		     ":2: exclude_labels: label 'ssd' is both required and excluded");
 	expect_error("command = [\"a\"];\nshell = \"b\";\n",
 		     ": give either command or shell, not both");
+}
+
+static const char sched[] =
+	"tasks = 3;\n"
+	"command = [\"etl\"];\n"
+	"gang = true;\n"
+	"time_limit = \"1-00:30\";\n"
+	"prefer = ( (\"node-1\", \"node-2\"), (), [\"node-3\"] );\n";
+
+/* gang, time_limit and prefer (list index = task index), then --prefer adding to it. */
+static void test_sched_keys(void **state)
+{
+	const char *path = write_file("sched.cfg", sched);
+	char *argv[] = { "rmsubmit", "-f", (char *)path, "--prefer", "1=node-9", NULL };
+	struct submit_opts o;
+	char err[512] = "";
+
+	assert_int_equal(submit_parse(5, argv, &o, err, sizeof err), 0);
+	assert_true(o.spec.gang);
+	assert_int_equal(o.spec.time_limit_ms, (24 * 3600 + 1800) * 1000LL);
+	assert_int_equal(o.spec.nprefer, 3);
+	assert_int_equal(o.spec.prefer[0].n, 2);
+	assert_string_equal(o.spec.prefer[0].nodes[0], "node-1");
+	assert_int_equal(o.spec.prefer[1].n, 1); /* the flag's */
+	assert_string_equal(o.spec.prefer[1].nodes[0], "node-9");
+	assert_string_equal(o.spec.prefer[2].nodes[0], "node-3");
+	submit_opts_free(&o);
+
+	expect_error("gang = \"yes\";\n", ":1: gang: must be true or false, not a string");
+	expect_error("time_limit = 600;\n", ":1: time_limit: must be a string such as \"10m\" "
+					      "or \"1:30:00\", not an integer");
+	expect_error("\ntime_limit = \"0\";\n", ":2: time_limit: time limit '0' must be more "
+						 "than 0");
+	expect_error("time_limit = \"later\";\n", ":1: time_limit: 'later' is not a time limit "
+		     "(e.g. 90s, 10m, 2h, 1d, or Slurm's MM, MM:SS, HH:MM:SS, D-HH:MM:SS)");
+	expect_error("prefer = \"node-1\";\n", ":1: prefer: must be a list of node lists, e.g. "
+						 "((\"node-1\"), (\"node-2\"))");
+	expect_error("prefer = ( \"node-1\" );\n",
+		     ":1: prefer: task 0: must be a list of node names, not a string");
+	expect_error("prefer = ( (), (\"a\", 3) );\n",
+		     ":1: prefer: task 1: node 1 must be a string, not an integer");
+	expect_error("prefer = ( (\"\") );\n",
+		     ":1: prefer: task 0: node name '' must be 1 to 127 characters long");
+}
+
+/* More prefer entries than tasks: the file loads, the check refuses it. */
+static void test_prefer_past_tasks(void **state)
+{
+	const char *path = write_file("bad2.cfg", "tasks = 1;\ncommand = [\"x\"];\n"
+						  "prefer = ( (), (\"node-1\") );\n");
+	char *argv[] = { "rmsubmit", "-f", (char *)path, NULL };
+	struct submit_opts o;
+	char err[512] = "";
+
+	assert_int_equal(submit_parse(3, argv, &o, err, sizeof err), -1);
+	assert_string_equal(err, "prefer: task 1 does not exist: the job has 1 task (0..0)");
+	submit_opts_free(&o);
 }
 
 static void test_unreadable(void **state)
@@ -206,7 +263,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	const char *names[] = { "good.cfg", "bad.cfg", "over.cfg", "bad2.cfg" };
+	const char *names[] = { "good.cfg", "bad.cfg", "over.cfg", "bad2.cfg", "sched.cfg" };
 	char path[256];
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -221,6 +278,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_errors_with_lines),
+		cmocka_unit_test(test_sched_keys),
+		cmocka_unit_test(test_prefer_past_tasks),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_flags_override_file),
 		cmocka_unit_test(test_file_error_through_submit),

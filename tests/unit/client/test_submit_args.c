@@ -138,6 +138,57 @@ static void test_speculate_flags(void **state)
 	submit_opts_free(&o);
 }
 
+/* --gang, --time and --prefer (repeatable, adding up per task). */
+static void test_sched_flags(void **state)
+{
+	char *argv[] = { "rmsubmit", "--gang", "-t", "1:30:00", "--prefer", "2=node-3",
+			 "--prefer", "0=node-1,node-2", "--prefer", "2=node-4,node-3", "-n", "3",
+			 "-q", "root.prod.etl", "true", NULL };
+	struct submit_opts o;
+	char err[512] = "";
+
+	assert_int_equal(submit_parse(ARGC(argv), argv, &o, err, sizeof err), 0);
+	assert_true(o.spec.gang);
+	assert_int_equal(o.spec.time_limit_ms, 5400000);
+	assert_string_equal(o.spec.queue, "root.prod.etl");
+	assert_int_equal(o.spec.nprefer, 3);
+	assert_int_equal(o.spec.prefer[0].n, 2);
+	assert_string_equal(o.spec.prefer[0].nodes[1], "node-2");
+	assert_int_equal(o.spec.prefer[1].n, 0);
+	assert_int_equal(o.spec.prefer[2].n, 2); /* node-3 once */
+	assert_string_equal(o.spec.prefer[2].nodes[0], "node-3");
+	assert_string_equal(o.spec.prefer[2].nodes[1], "node-4");
+	submit_opts_free(&o);
+	assert_non_null(strstr(submit_usage, "--gang"));
+	assert_non_null(strstr(submit_usage, "--time LIMIT"));
+	assert_non_null(strstr(submit_usage, "--prefer T=NODE"));
+}
+
+/* Every form of a time limit, and what is refused. */
+static void test_time_forms(void **state)
+{
+	static const struct { const char *in; int64_t sec; } ok[] = {
+		{ "90s", 90 }, { "10m", 600 }, { "2h", 7200 }, { "1d", 86400 },
+		{ "30", 1800 }, { "90:00", 5400 }, { "5:07", 307 }, { "1:02:03", 3723 },
+		{ "2-0", 172800 }, { "1-12", 129600 }, { "1-02:30", 95400 },
+		{ "0-00:00:01", 1 }, { "366d", 366 * 86400 },
+	};
+	static const char *bad[] = { "0", "0s", "00:00", "-5", "-1m", "", "abc", "10x", "1.5h",
+				     "1:60", "1:2:3:4", "25-24", "1-", "-", "10 m", "1d2h", "367d",
+				     "9999999999", ":30", "1::2" };
+	int64_t ms;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		if (spec_parse_time_limit(ok[i].in, &ms, err, sizeof err) != 0)
+			fail_msg("'%s' refused: %s", ok[i].in, err);
+		assert_int_equal(ms, ok[i].sec * 1000);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (spec_parse_time_limit(bad[i], &ms, err, sizeof err) == 0)
+			fail_msg("'%s' accepted", bad[i]);
+}
+
 static void test_relative_output_made_absolute(void **state)
 {
 	char *argv[] = { "rmsubmit", "-o", "results/../out", "--", "true", NULL };
@@ -199,6 +250,27 @@ static void test_errors(void **state)
 		     "unknown option '--frobnicate'");
 	expect_error((char *[]){ "rmsubmit", "-Z", "true", NULL }, "unknown option '-Z'");
 	expect_error((char *[]){ "rmsubmit", "-n", NULL }, "option '-n' needs a value");
+	expect_error((char *[]){ "rmsubmit", "--time", "0", "true", NULL },
+		     "--time: time limit '0' must be more than 0");
+	expect_error((char *[]){ "rmsubmit", "--time", "-10m", "true", NULL },
+		     "--time: time limit '-10m' must be more than 0");
+	expect_error((char *[]){ "rmsubmit", "--time", "soon", "true", NULL },
+		     "--time: 'soon' is not a time limit (e.g. 90s, 10m, 2h, 1d, or Slurm's MM, "
+		     "MM:SS, HH:MM:SS, D-HH:MM:SS)");
+	expect_error((char *[]){ "rmsubmit", "--time", "400d", "true", NULL },
+		     "--time: time limit '400d' is longer than the maximum of 366 days");
+	expect_error((char *[]){ "rmsubmit", "--prefer", "node-1", "true", NULL },
+		     "--prefer: 'node-1' is not TASK=NODE[,NODE...] (e.g. 3=node-1,node-2)");
+	expect_error((char *[]){ "rmsubmit", "--prefer", "x=node-1", "true", NULL },
+		     "--prefer: 'x=node-1' is not TASK=NODE[,NODE...] (e.g. 3=node-1,node-2)");
+	expect_error((char *[]){ "rmsubmit", "--prefer", "1=,", "true", NULL },
+		     "--prefer: '1=,' names no node (e.g. 3=node-1,node-2)");
+	expect_error((char *[]){ "rmsubmit", "--prefer", "1=a b", "true", NULL },
+		     "--prefer: node name 'a b' may not hold spaces or control characters");
+	expect_error((char *[]){ "rmsubmit", "-n", "4", "--prefer", "4=node-1", "true", NULL },
+		     "prefer: task 4 does not exist: the job has 4 tasks (0..3)");
+	expect_error((char *[]){ "rmsubmit", "--prefer", "1=node-1", "true", NULL },
+		     "prefer: task 1 does not exist: the job has 1 task (0..0)");
 	expect_error((char *[]){ "rmsubmit", "-f", "/nonexistent.cfg", NULL },
 		     "cannot read job file '/nonexistent.cfg': No such file or directory");
 }
@@ -225,6 +297,8 @@ int main(void)
 		cmocka_unit_test(test_all_flags),
 		cmocka_unit_test(test_label_flags),
 		cmocka_unit_test(test_speculate_flags),
+		cmocka_unit_test(test_sched_flags),
+		cmocka_unit_test(test_time_forms),
 		cmocka_unit_test(test_relative_output_made_absolute),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help),
