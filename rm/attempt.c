@@ -51,6 +51,7 @@ static void attempt_release(struct rm_attempt *a)
 	if (!a->holds_res)
 		return;
 	res_sub(&a->node->used, &a->job->spec.res);
+	queue_release(a->job);
 	a->holds_res = false;
 }
 
@@ -108,6 +109,7 @@ struct rm_attempt *attempt_start(struct cluster *cl, struct rm_job *j, struct rm
 	a->progress = -1;
 	a->holds_res = true;
 	res_add(&n->used, &j->spec.res);
+	queue_charge(j);
 	node_link_attempt(n, a);
 	if (t->nattempts == t->capattempts) {
 		t->capattempts = t->capattempts ? t->capattempts * 2 : 1;

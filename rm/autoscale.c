@@ -206,8 +206,7 @@ static int64_t pool_demand(struct as_state *s, size_t pi, struct cluster *cl, st
 		if (!job_has_unplaced(j) || job_deps(cl, j, &bad) != DEPS_READY ||
 		    as_pool_for(s, &j->spec.res) != (int)pi)
 			continue;
-		int64_t n = (int64_t)(j->spec.ntasks - j->cursor) +
-			    (int64_t)(j->nrequeue - j->rq_head);
+		int64_t n = job_unplaced(j);
 		tasks += n;
 		if (*nbins <= p->c.max)
 			*nbins = as_binpack(bins, *nbins, p->c.max, &p->c.node, &j->spec.res, n);

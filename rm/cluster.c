@@ -12,6 +12,21 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* Without configured queues: one leaf, "default", guaranteed everything. */
+static void default_queues(struct queue_tree *t)
+{
+	struct queue_conf c;
+	char err[256];
+
+	queue_tree_init(t);
+	queue_conf_defaults(&c);
+	for (int i = 0; i < QR_N; i++)
+		c.guar_pct[i] = 100;
+	queue_add(t, t->root, "default", &c);
+	if (queue_tree_derive(t, "default", err, sizeof(err)) < 0)
+		abort(); /* cannot happen: one leaf, 100% of everything */
+}
+
 void cluster_init(struct cluster *cl, const struct cluster_ops *ops, void *arg)
 {
 	memset(cl, 0, sizeof(*cl));
@@ -21,6 +36,10 @@ void cluster_init(struct cluster *cl, const struct cluster_ops *ops, void *arg)
 	cl->completed_kept = 10000;
 	cl->next_job = 1;
 	spec_conf_defaults(&cl->spec);
+	cl->sc = (struct sched_conf){ .locality_wait_us = 3000000, .preemption = true,
+				      .preempt_after_us = 5000000, .preempt_grace_ms = 10000,
+				      .default_estimate_us = 3600LL * 1000000 };
+	default_queues(&cl->qt);
 }
 
 void cluster_free(struct cluster *cl)
@@ -34,6 +53,7 @@ void cluster_free(struct cluster *cl)
 	free(cl->jobs);
 	free(cl->gone);
 	free(cl->finished);
+	queue_tree_free(&cl->qt);
 	memset(cl, 0, sizeof(*cl));
 }
 
@@ -70,6 +90,13 @@ struct rm_job *cluster_add_job(struct cluster *cl, const struct job_spec *spec)
 	cl->jobs[j->id] = j;
 	cl->gone[j->id] = 0;
 	cl->njob_state[JOB_PENDING]++;
+	/* Submission refused unknown queues; a recovered job whose queue is gone waits in
+	 * the default one. */
+	j->queue = queue_find(&cl->qt, j->spec.queue);
+	if (j->queue == NULL || !queue_is_leaf(j->queue) || j->queue->parent == NULL)
+		j->queue = cl->qt.dflt;
+	j->qu = queue_user_get(j->queue, j->spec.user);
+	j->queue->submitted++;
 	cev_job(CEV_JOB_SUBMITTED, j->id, JOB_PENDING, JOB_PENDING, j->spec.name);
 	job_queue_add(cl, j);
 	return j;
@@ -162,12 +189,8 @@ void cluster_apply(struct cluster *cl, const struct sched_result *r)
 		const struct placement *p = &r->pl[i];
 		struct rm_job *j = p->job;
 
-		if (j->rq_head < j->nrequeue && j->requeue[j->rq_head] == p->task)
-			j->rq_head++;
-		else if (p->task == j->cursor)
-			j->cursor++;
-		else
-			continue; /* not the next unplaced task: never produced by sched_pass */
+		if (!job_take_unplaced(j, p->task))
+			continue; /* not waiting: never produced by sched_pass */
 		attempt_start(cl, j, &j->tasks[p->task], p->node);
 		if (!job_has_unplaced(j))
 			job_queue_remove(cl, j);

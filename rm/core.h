@@ -17,6 +17,7 @@
 
 #include "failures.h"
 #include "proto.h"
+#include "queue.h"
 
 /* ---- states ----------------------------------------------------------------------- */
 
@@ -82,6 +83,8 @@ struct rm_attempt {
 	bool mark;        /* scratch: reported by its node on re-registration */
 	bool recovered;   /* rebuilt from the state store, fate unknown: adoptable (recover.c) */
 	bool speculative; /* a copy started by speculate.c beside a straggler */
+	bool preempted;   /* taken back by preempt.c: killed with preempt_grace, not counted */
+	bool timed_out;   /* ran past its job's time limit: killed, its task fails */
 	int exit_code;
 	int signal;
 	double progress;  /* -1 until the task reports */
@@ -121,6 +124,25 @@ struct rm_job {
 	struct job_excl *excl; /* failures per node (failures.h) */
 	size_t nexcl, capexcl;
 	struct rm_job *q_prev, *q_next;
+	/* queues (queue.c) and the scheduler's state of the job (sched.c) */
+	struct rm_queue *queue;    /* its leaf */
+	struct queue_user *qu;     /* its user's record in the leaf */
+	struct rm_job *u_prev, *u_next; /* the user's jobs with tasks to place */
+	int32_t nheld;             /* attempts holding a node reservation */
+	int32_t nooo;              /* tasks at or past cursor placed out of order (locality) */
+	uint32_t sched_stamp;      /* sched.c scratch: cannot go further this pass */
+	double order_key;          /* sched.c scratch: the leaf's order (loom key) */
+	uint32_t it_stamp;         /* sched.c scratch: the it_* fields belong to this pass */
+	int32_t it_cur, it_ooo;    /* ... next cursor task to look at; tasks chosen out of order */
+	int32_t it_placed;         /* ... units placed this pass */
+	size_t it_rq;              /* ... next requeue entry to look at */
+	int64_t loc_since_us;      /* delay scheduling: waiting for a preferred node since */
+	struct rm_node **resv;     /* nodes reserved for it (gang, or a task that fits nowhere) */
+	int32_t nresv, capresv;
+	int64_t resv_start_us;     /* when the reservation should be free (EASY shadow); 0 = unknown */
+	uint64_t resv_sig;         /* sched.c scratch: the reserved nodes' state resv_start_us is of */
+	int32_t npreempted;        /* attempts taken back by preemption */
+	int32_t ntimed_out;        /* attempts killed at the time limit */
 };
 
 struct rm_node {
@@ -144,6 +166,9 @@ struct rm_node {
 	double spec_speed;        /* speculate.c: its attempts' mean speed against their jobs' */
 	int32_t spec_nspeed;      /* ... from this many samples (0 = unknown) */
 	struct node_health health; /* detector, health check, exclusion, drain */
+	uint32_t sched_stamp;     /* sched.c scratch: sched_ix and sched_resv are this pass's */
+	int32_t sched_ix;         /* ... its index in sched_result.nodes */
+	struct rm_job *sched_resv; /* ... the job that reserved it, or NULL */
 };
 
 /* Speculation parameters (speculate.c), the cluster's; a job may override each. */
@@ -155,6 +180,15 @@ struct spec_conf {
 	int32_t multiplier_pct; /* Spark: runtime over multiplier/100 x the median duration */
 	int32_t quantile_pct;   /* Spark: ... once this % of the job's tasks finished */
 	int64_t min_runtime_us; /* no attempt is judged before it ran this long */
+};
+
+/* Scheduler parameters (sched.c, preempt.c), from rmd.conf. */
+struct sched_conf {
+	int64_t locality_wait_us;  /* delay scheduling: wait this long for a preferred node */
+	bool preemption;           /* take capacity back for queues below their guarantee */
+	int64_t preempt_after_us;  /* ... once they have waited this long for it */
+	int64_t preempt_grace_ms;  /* SIGTERM to SIGKILL for a preempted attempt */
+	int64_t default_estimate_us; /* loom order: the run time assumed without --time */
 };
 
 /* Facts the state store must keep (cluster_ops.journal); obj is what changed. */
@@ -196,6 +230,12 @@ struct cluster {
 	uint32_t spec_stamp;     /* speculate.c: the current pass */
 	uint64_t spec_launched;  /* speculative copies started since rmd started */
 	struct fail_conf fc;     /* failure detection, exclusion, drain (failures.h) */
+	struct queue_tree qt;    /* queues (queue.c); a tree of one leaf "default" when not configured */
+	struct sched_conf sc;    /* scheduler parameters */
+	struct qres total;       /* schedulable capacity, as the last pass saw it */
+	uint32_t pass_stamp;     /* sched.c: the current pass */
+	uint64_t preempted_total; /* attempts taken back since rmd started */
+	uint64_t timed_out_total; /* attempts killed at their time limit since rmd started */
 };
 
 /* ---- cluster.c -------------------------------------------------------------------- */
@@ -214,6 +254,13 @@ void cluster_trim(struct cluster *cl);
 int cluster_job_state(const struct cluster *cl, uint64_t id);
 /* Hands a change to ops->journal, if the driver keeps one. */
 void cluster_journal(struct cluster *cl, enum journal_kind k, const void *obj);
+/*
+ * Installs a new queue tree (a reload): every job moves to the leaf of the same path (or
+ * else of the same leaf name), with its usage and place in line. Refused whole (-1, err says which job and
+ * queue) when an unfinished job's leaf is not a leaf of t; t is then the caller's to
+ * free. On success the old tree is freed and t is emptied into cl->qt. (queue.c)
+ */
+int cluster_set_queues(struct cluster *cl, struct queue_tree *t, char *err, size_t errlen);
 /* Recovery: makes ids below upto valid slots (new ones empty) and next_job >= upto. */
 void cluster_reserve_ids(struct cluster *cl, uint64_t upto);
 
@@ -268,6 +315,11 @@ double job_progress(const struct rm_job *j);
 void job_queue_add(struct cluster *cl, struct rm_job *j);
 void job_queue_remove(struct cluster *cl, struct rm_job *j);
 bool job_has_unplaced(const struct rm_job *j);
+/* How many tasks wait for placement (re-queued ones and those never placed). */
+int64_t job_unplaced(const struct rm_job *j);
+/* Books task ti (PENDING, waiting for placement) as placed, in or out of order; false
+ * when it is not waiting. */
+bool job_take_unplaced(struct rm_job *j, int32_t ti);
 
 enum dep_status { DEPS_READY, DEPS_WAIT, DEPS_FAILED };
 /* Whether j's "after" jobs all succeeded; on DEPS_FAILED *bad names the failed one. */
@@ -329,7 +381,7 @@ void outcome_committed(struct cluster *cl, struct rm_attempt *a, bool commit, bo
 void outcome_ended(struct cluster *cl, struct rm_attempt *a, enum attempt_state s,
 		   const char *reason);
 
-/* ---- sched.c: FIFO placement, no I/O ---------------------------------------------- */
+/* ---- sched.c: queue-aware placement, no I/O ---------------------------------------- */
 
 struct placement {
 	struct rm_job *job;
@@ -346,32 +398,72 @@ struct sched_node {
 struct sched_result {
 	struct sched_node *nodes;   /* scratch, kept between passes */
 	size_t nnodes, capnodes;
-	size_t *cand;               /* scratch: indexes into nodes that fit a job */
-	size_t capcand;
 	struct placement *pl;
 	size_t npl, cappl;
 	struct rm_job **dep_failed; /* jobs to fail: a dependency failed */
 	uint64_t *dep_bad;          /* ... and which one */
 	size_t ndep, capdep;
+	int64_t wake_us;            /* a pass should run again by then (locality waits); 0 = no need */
+	struct sched_scratch *scratch; /* sched.c: lookup tables kept between passes */
 };
 
 /*
- * One pass: walks the pending queue in (priority desc, job id, task index) order and
- * places what fits, without changing the cluster except cl->rr (the rotation). Tasks
- * of jobs whose dependencies are not done are skipped.
+ * One pass: serves the leaf queues by hierarchical DRF (below-guarantee queues first,
+ * then weighted dominant share; inside a leaf, users by dominant share, then priority
+ * and the leaf's order), within maximum shares and running-job and user limits; places
+ * gang jobs whole or reserves nodes for them; waits up to locality_wait for preferred
+ * nodes; lets jobs with time limits backfill around reservations (EASY). Changes no
+ * record except the scheduler's own state: cl->rr, the pass stamps, cl->total, the
+ * queues' pass fields, and jobs' reasons, reservations and locality timers.
  */
 void sched_pass(struct cluster *cl, struct sched_result *out);
 
-/* A placement policy. FIFO is the only one yet; fair share and DRF fill the same slot. */
+/* A placement policy. */
 struct sched_policy {
 	const char *name;
 	void (*pass)(struct cluster *cl, struct sched_result *out);
 };
-extern const struct sched_policy sched_fifo;
+extern const struct sched_policy sched_queues;
+/* j left the pending queue (placed whole, finished, moved): drops its reservation. */
+void sched_forget(struct rm_job *j);
 void sched_result_reset(struct sched_result *r);
 void sched_result_free(struct sched_result *r);
 /* Carries out a pass's result: attempts started, dependents failed. */
 void cluster_apply(struct cluster *cl, const struct sched_result *r);
+
+/* ---- preempt.c: taking capacity back for queues below their guarantee, no I/O ------- */
+
+struct preempt_result {
+	struct rm_attempt **victims; /* youngest first within each starving queue's take */
+	size_t nvictims, capvictims;
+	struct rm_queue **for_q;     /* the starving leaf each victim is taken for */
+	size_t capfor;
+	int64_t wake_us;             /* a starving queue becomes eligible then; 0 = none */
+};
+
+/*
+ * After sched_pass (which marks the leaves that waited for room): leaves below their
+ * guarantee that have been starving for preempt_after take back what they miss, up to
+ * their guarantee and their demand, from the youngest live attempts of preemptable
+ * queues over their guarantee, never taking a victim queue below its guarantee. Attempts
+ * already being killed count as freed. Gang jobs' attempts are never victims.
+ */
+void preempt_pass(struct cluster *cl, struct preempt_result *out);
+/* Kills the victims (preempt_grace, a reason naming the queue they make room for), marks
+ * them preempted and counts them. Their tasks are placed again, not counted as failed. */
+void preempt_apply(struct cluster *cl, const struct preempt_result *r);
+void preempt_result_free(struct preempt_result *r);
+
+/* ---- limits.c: time limits (--time) ----------------------------------------------- */
+
+/* The running time limit of j's attempts in microseconds; 0 = none. */
+int64_t job_time_limit_us(const struct rm_job *j);
+/* A limit for people: "10m", "1h30m", "45s", "1s500ms". Returns buf. */
+char *time_limit_format(int64_t ms, char *buf, size_t len);
+/* Kills the live attempts that ran past their job's time limit (timed_out, a reason that
+ * says so; their tasks fail without another attempt). Returns how many; *next_us is the
+ * next deadline of a live attempt (0 = none). */
+int32_t cluster_time_limits(struct cluster *cl, int64_t *next_us);
 
 /* ---- speculate.c: copies of stragglers (LATE, Spark's rule), no I/O --------------- */
 

@@ -19,6 +19,8 @@ const char *const cev_kind_names[CEV_KIND_MAX] = {
 	[CEV_ATTEMPT_STATE] = "attempt_state",
 	[CEV_SNAPSHOT] = "snapshot",
 	[CEV_AUTOSCALE] = "autoscale",
+	[CEV_ATTEMPT_PREEMPTED] = "attempt_preempted",
+	[CEV_ATTEMPT_TIMED_OUT] = "attempt_timed_out",
 };
 
 static cev_sink_fn sink_fn;

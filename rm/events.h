@@ -28,6 +28,8 @@ enum cev_kind {
 	CEV_ATTEMPT_STATE,  /* an attempt changed state (running, failed, lost ...) */
 	CEV_SNAPSHOT,       /* not a change: marks the end of a subscriber's backlog */
 	CEV_AUTOSCALE,      /* an autoscaler decision or hook outcome (id: the pool) */
+	CEV_ATTEMPT_PREEMPTED, /* an attempt is being killed to give its queue's room back */
+	CEV_ATTEMPT_TIMED_OUT, /* an attempt is being killed at its job's time limit */
 	CEV_KIND_MAX
 };
 extern const char *const cev_kind_names[CEV_KIND_MAX];

@@ -91,8 +91,8 @@ void api_queues(struct rmd *rmd, struct evhttp_request *req, const char *tail)
 	struct mpw w;
 
 	mpw_init(&w);
-	mpw_map(&w, 1);
-	views_queues(&w, &rmd->cl);
+	mpw_map(&w, VIEWS_QUEUE_LIST_FIELDS);
+	views_queue_list(&w, &rmd->cl); /* the body of queue_list's reply */
 	http_reply_view(req, &w);
 	mpw_free(&w);
 }

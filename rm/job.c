@@ -133,6 +133,85 @@ int job_validate_labels(const struct cluster *cl, const struct job_spec *s, char
 	return 0;
 }
 
+/* The leaves under q (all of them for NULL), "root.a, root.b", for messages. */
+static void leaves_under(const struct queue_tree *t, const struct rm_queue *q, char *buf,
+			 size_t len)
+{
+	size_t off = 0, n = q != NULL ? strlen(q->path) : 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->nleaves && off < len; i++)
+		if (q == NULL || (strncmp(t->leaves[i]->path, q->path, n) == 0 &&
+				  t->leaves[i]->path[n] == '.'))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+						t->leaves[i]->path);
+}
+
+/* A job goes to a RUNNING leaf: the one it names, or the default leaf ("" names it). */
+static int validate_queue(const struct queue_tree *t, const char *name, char *field,
+			  size_t fieldlen, char *msg, size_t msglen)
+{
+	const struct rm_queue *q = queue_find(t, name);
+	char leaves[512];
+
+	for (size_t i = 0; q == NULL && i < t->nall; i++) /* inner queues by name too */
+		if (strcmp(t->all[i]->name, name) == 0 && !queue_is_leaf(t->all[i]))
+			q = t->all[i];
+	snprintf(field, fieldlen, "queue");
+	if (q == NULL) {
+		leaves_under(t, NULL, leaves, sizeof(leaves));
+		snprintf(msg, msglen, "unknown queue '%s' (leaves: %s)", name, leaves);
+		return -1;
+	}
+	if (!queue_is_leaf(q)) {
+		leaves_under(t, q, leaves, sizeof(leaves));
+		snprintf(msg, msglen, "queue %s is not a leaf: jobs go to its leaves (%s)", q->path,
+			 leaves);
+		return -1;
+	}
+	if (q->c.state == QUEUE_STOPPED) {
+		snprintf(msg, msglen, "queue %s is STOPPED: it takes no new jobs", q->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* How many of s's tasks the member nodes could hold at once, empty; stops counting at cap. */
+static int64_t member_slots(const struct cluster *cl, const struct job_spec *s, int64_t cap)
+{
+	int64_t n = 0;
+
+	for (size_t i = 0; i < cl->nnodes && n < cap; i++) {
+		struct res free = cl->nodes[i]->capacity;
+		if (!node_member(cl->nodes[i]) || !node_labels_ok(cl->nodes[i], s))
+			continue;
+		while (n < cap && res_fits(&s->res, &free)) {
+			res_sub(&free, &s->res);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* A gang starts whole: refused when the member nodes could never hold all of it. */
+static int validate_gang(const struct cluster *cl, const struct job_spec *s, char *field,
+			 size_t fieldlen, char *msg, size_t msglen)
+{
+	char a[RES_BUFSZ];
+	int64_t slots;
+
+	if (!s->gang || s->ntasks <= 1)
+		return 0;
+	slots = member_slots(cl, s, s->ntasks);
+	if (slots == 0 || slots >= s->ntasks)
+		return 0; /* no nodes yet: it waits for them */
+	snprintf(field, fieldlen, "gang");
+	snprintf(msg, msglen, "a gang of %d tasks of %s must start whole, but the cluster's "
+		 "nodes hold at most %lld of them at once", (int)s->ntasks,
+		 res_format(&s->res, a, sizeof(a)), (long long)slots);
+	return -1;
+}
+
 int job_validate(const struct cluster *cl, const struct job_spec *s, char *field,
 		 size_t fieldlen, char *msg, size_t msglen)
 {
@@ -140,11 +219,8 @@ int job_validate(const struct cluster *cl, const struct job_spec *s, char *field
 	struct res largest;
 	bool any;
 
-	if (s->queue[0] != '\0' && strcmp(s->queue, "default") != 0) {
-		snprintf(field, fieldlen, "queue");
-		snprintf(msg, msglen, "unknown queue '%s' (known: default)", s->queue);
+	if (validate_queue(&cl->qt, s->queue, field, fieldlen, msg, msglen) < 0)
 		return -1;
-	}
 	for (int i = 0; i < s->nafter; i++) {
 		if (cluster_job_state(cl, s->after[i]) < 0) {
 			snprintf(field, fieldlen, "after");
@@ -164,6 +240,8 @@ int job_validate(const struct cluster *cl, const struct job_spec *s, char *field
 			 res_format(&s->res, a, sizeof(a)), res_format(&largest, b, sizeof(b)));
 		return -1;
 	}
+	if (validate_gang(cl, s, field, fieldlen, msg, msglen) < 0)
+		return -1;
 	return job_validate_labels(cl, s, field, fieldlen, msg, msglen);
 }
 
@@ -217,9 +295,56 @@ double job_progress(const struct rm_job *j)
 	return sum / j->spec.ntasks;
 }
 
+/*
+ * Tasks wait for placement in two places: the re-queued ones in requeue[rq_head..), and
+ * those never placed at or past cursor. Locality may place a task past the cursor first
+ * (nooo counts them); the cursor skips such tasks when it reaches them.
+ */
 bool job_has_unplaced(const struct rm_job *j)
 {
-	return j->cursor < j->spec.ntasks || j->rq_head < j->nrequeue;
+	return j->cursor + j->nooo < j->spec.ntasks || j->rq_head < j->nrequeue;
+}
+
+int64_t job_unplaced(const struct rm_job *j)
+{
+	return (int64_t)(j->spec.ntasks - j->cursor - j->nooo) +
+	       (int64_t)(j->nrequeue - j->rq_head);
+}
+
+/* Moves the cursor past tasks already placed out of order. */
+static void cursor_advance(struct rm_job *j)
+{
+	while (j->cursor < j->spec.ntasks && j->tasks[j->cursor].nattempts > 0) {
+		j->cursor++;
+		j->nooo--;
+	}
+}
+
+bool job_take_unplaced(struct rm_job *j, int32_t ti)
+{
+	if (ti < 0 || ti >= j->spec.ntasks || j->tasks[ti].state != TASK_PENDING)
+		return false;
+	if (j->rq_head < j->nrequeue && j->requeue[j->rq_head] == ti) {
+		j->rq_head++; /* the common case: the first re-queued task */
+		return true;
+	}
+	if (ti >= j->cursor && j->tasks[ti].nattempts == 0) {
+		if (ti == j->cursor) {
+			j->cursor++;
+			cursor_advance(j);
+		} else {
+			j->nooo++;
+		}
+		return true;
+	}
+	for (size_t i = j->rq_head; i < j->nrequeue; i++) {
+		if (j->requeue[i] != ti)
+			continue;
+		memmove(&j->requeue[i], &j->requeue[i + 1], (j->nrequeue - i - 1) * sizeof(int32_t));
+		j->nrequeue--;
+		return true;
+	}
+	return false;
 }
 
 /* True when a goes before b: higher priority first, then older. */
@@ -250,6 +375,7 @@ void job_queue_add(struct cluster *cl, struct rm_job *j)
 	else
 		cl->q_head = j;
 	j->queued = true;
+	queue_link_job(j);
 }
 
 void job_queue_remove(struct cluster *cl, struct rm_job *j)
@@ -266,6 +392,8 @@ void job_queue_remove(struct cluster *cl, struct rm_job *j)
 		cl->q_tail = j->q_prev;
 	j->q_prev = j->q_next = NULL;
 	j->queued = false;
+	queue_unlink_job(j);
+	sched_forget(j);
 }
 
 enum dep_status job_deps(const struct cluster *cl, const struct rm_job *j, uint64_t *bad)
@@ -297,6 +425,7 @@ void job_free(struct rm_job *j)
 	free(j->tasks);
 	free(j->requeue);
 	free(j->reason);
+	free(j->resv);
 	job_excl_free(j);
 	job_spec_free(&j->spec);
 	free(j);

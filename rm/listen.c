@@ -44,6 +44,8 @@ static const struct dispatch_entry client_table[] = {
 	{ MSG_NODE_DRAIN, CLIENT_ROLES, msg_node_drain },
 	{ MSG_NODE_UNDRAIN, CLIENT_ROLES, msg_node_undrain },
 	{ MSG_AUTOSCALE_INFO, CLIENT_ROLES, msg_autoscale_info },
+	{ MSG_QUEUE_LIST, CLIENT_ROLES, msg_queue_list },
+	{ MSG_QUEUE_RELOAD, CLIENT_ROLES, msg_queue_reload },
 };
 
 static const char *const port_names[PORT_MAX] = { "client", "node" };

@@ -151,9 +151,12 @@ static void write_attempts(struct rmd *rmd, struct evbuffer *out)
 	by_state(out, "loom_attempts_total", "counter", "Attempts that ended, by outcome.",
 		 "outcome", outcomes, m->attempts_ended, ATT_SUCCEEDED, ATT_STATE_MAX);
 	write_spec(rmd, out);
-	/* Honest zeros: the families exist so dashboards need not change when these land. */
-	prom_single(out, "loom_preemptions_total", "counter",
-		    "Attempts preempted (this rmd has no preemption yet: always 0).", 0);
+	prom_single(out, "loom_attempts_preempted_total", "counter",
+		    "Attempts taken back for queues below their guarantee since rmd started.",
+		    (double)rmd->cl.preempted_total);
+	prom_single(out, "loom_attempts_timed_out_total", "counter",
+		    "Attempts killed at their job's time limit since rmd started.",
+		    (double)rmd->cl.timed_out_total);
 }
 
 static void write_nodes(struct rmd *rmd, struct evbuffer *out)
@@ -204,24 +207,77 @@ static void write_res(struct evbuffer *out, const char *what, const char *help,
 	prom_single(out, name, "gauge", h, (double)r->gpus);
 }
 
-/*
- * Queue use against guarantee. Until the queue tree lands there is one queue, "default",
- * guaranteed the whole cluster (as views_queues says), so its use is the cluster's.
- */
-static void write_queues(struct evbuffer *out, const struct res *cap, const struct res *used,
-			 int64_t waiting)
+/* One gauge or counter per queue of the tree, labelled by path ("root.prod"). */
+static void per_queue(struct evbuffer *out, const struct cluster *cl, const char *name,
+		      const char *type, const char *help,
+		      double (*value)(const struct cluster *, const struct rm_queue *))
 {
-	struct prom_label l = { "queue", "default" };
+	prom_family(out, name, type, help);
+	for (size_t i = 0; i < cl->qt.nall; i++) {
+		struct prom_label l = { "queue", cl->qt.all[i]->path };
+		prom_sample(out, name, &l, 1, value(cl, cl->qt.all[i]));
+	}
+}
 
-	prom_family(out, "loom_queue_dominant_share", "gauge",
-		    "Dominant share of the cluster's capacity held by each queue's live attempts.");
-	prom_sample(out, "loom_queue_dominant_share", &l, 1, res_dominant_share(used, cap));
-	prom_family(out, "loom_queue_guaranteed_share", "gauge",
-		    "Share of the cluster guaranteed to each queue.");
-	prom_sample(out, "loom_queue_guaranteed_share", &l, 1, 1.0);
-	prom_family(out, "loom_queue_pending_tasks", "gauge",
-		    "Tasks of each queue waiting for placement.");
-	prom_sample(out, "loom_queue_pending_tasks", &l, 1, (double)waiting);
+static double q_share(const struct cluster *cl, const struct rm_queue *q)
+{
+	return qres_dominant(&q->used, &cl->total);
+}
+
+static double q_guarantee(const struct cluster *cl, const struct rm_queue *q)
+{
+	double g = 0;
+
+	for (int r = 0; r < QR_N; r++)
+		g = q->guar[r] > g ? q->guar[r] : g;
+	return g;
+}
+
+static double q_pending(const struct cluster *cl, const struct rm_queue *q)
+{
+	return q->pending_jobs;
+}
+
+static double q_running(const struct cluster *cl, const struct rm_queue *q)
+{
+	return q->running_jobs;
+}
+
+/* Tasks waiting for placement in q's subtree. */
+static double q_pending_tasks(const struct cluster *cl, const struct rm_queue *q)
+{
+	double n = 0;
+
+	for (size_t i = 0; i < q->nchildren; i++)
+		n += q_pending_tasks(cl, q->children[i]);
+	for (size_t u = 0; u < q->nusers; u++)
+		for (const struct rm_job *j = q->users[u]->head; j != NULL; j = j->u_next)
+			n += (double)job_unplaced(j);
+	return n;
+}
+
+static double q_preempted(const struct cluster *cl, const struct rm_queue *q)
+{
+	return (double)views_queue_preempted(q);
+}
+
+static void write_queues(struct evbuffer *out, const struct cluster *cl)
+{
+	per_queue(out, cl, "loom_queue_share", "gauge",
+		  "Dominant share of the schedulable capacity held by each queue (subtree).",
+		  q_share);
+	per_queue(out, cl, "loom_queue_guarantee", "gauge",
+		  "Share of the cluster guaranteed to each queue (largest over resources).",
+		  q_guarantee);
+	per_queue(out, cl, "loom_queue_jobs_pending", "gauge",
+		  "Jobs of each queue with tasks waiting for placement.", q_pending);
+	per_queue(out, cl, "loom_queue_pending_tasks", "gauge",
+		  "Tasks of each queue waiting for placement.", q_pending_tasks);
+	per_queue(out, cl, "loom_queue_jobs_running", "gauge",
+		  "Jobs of each queue holding resources.", q_running);
+	per_queue(out, cl, "loom_queue_preempted_total", "counter",
+		  "Attempts taken back from each queue since rmd started (or it was added).",
+		  q_preempted);
 }
 
 static void write_resources(struct rmd *rmd, struct evbuffer *out)
@@ -237,11 +293,11 @@ static void write_resources(struct rmd *rmd, struct evbuffer *out)
 		res_add(&cap, &cl->nodes[i]->capacity);
 		res_add(&used, &cl->nodes[i]->used);
 	}
-	int64_t waiting = views_demand(cl, &demand);
+	views_demand(cl, &demand);
 	write_res(out, "capacity", "Capacity of the member nodes", &cap);
 	write_res(out, "allocated", "Resources reserved by live attempts", &used);
 	write_res(out, "demand", "Resources asked for by tasks waiting for placement", &demand);
-	write_queues(out, &cap, &used, waiting);
+	write_queues(out, cl);
 }
 
 void metrics_write(struct rmd *rmd, struct evbuffer *out)

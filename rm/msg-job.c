@@ -48,6 +48,8 @@ static int autoscale_validate(struct rmd *rmd, const struct job_spec *s, int rc,
 	/* Label constraints are checked last: a pool's nodes may bring the labels. */
 	if (rc < 0 && strstr(field, "_labels") != NULL)
 		rc = 0;
+	if (rc < 0 && strcmp(field, "gang") == 0) /* pools may grow to hold it */
+		rc = 0;
 	if (autoscale_fits(rmd, &s->res))
 		return rc < 0 && strcmp(field, "res") == 0 ? 0 : rc;
 	for (size_t i = 0; i < rmd->cl.nnodes && !member; i++)

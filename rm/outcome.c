@@ -1,7 +1,9 @@
 /*
  * What follows an agent's report on an attempt: a start makes its job RUNNING; an exit 0
  * wins the task's commit or has its output discarded; a failure retries the task or, once
- * its attempts are spent, fails the job. LOST and KILLED attempts never count as failures.
+ * its attempts are spent, fails the job. LOST and KILLED attempts (preempted ones too)
+ * never count as failures; one killed at its time limit ends FAILED and fails its task
+ * at once, as Slurm's TIMEOUT.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,12 @@ static void report_copy(struct rm_attempt *a, const struct attempt_report *r)
 	}
 }
 
+/* How an attempt that rmd asked to stop ends: a time limit is the task's failure. */
+static enum attempt_state killed_as(const struct rm_attempt *a)
+{
+	return a->timed_out ? ATT_FAILED : ATT_KILLED;
+}
+
 /* An attempt exited 0: the first one commits, any other has its output discarded. */
 static void exited_ok(struct cluster *cl, struct rm_attempt *a)
 {
@@ -71,7 +79,10 @@ void outcome_report(struct cluster *cl, struct rm_attempt *a, const struct attem
 	switch (r->state) {
 	case AR_RUNNING:
 		if (a->state == ATT_STARTING) {
-			attempt_set_state(a, ATT_RUNNING, "started");
+			if (a->start_us <= 0) /* time limits count from here (limits.c) */
+				a->start_us = cluster_now(cl);
+			/* A kill sent while it started keeps its reason for the end. */
+			attempt_set_state(a, ATT_RUNNING, a->kill_sent ? a->reason : "started");
 			job_started(cl, a->job);
 		}
 		break;
@@ -79,13 +90,13 @@ void outcome_report(struct cluster *cl, struct rm_attempt *a, const struct attem
 		if (r->exit_code == 0 && r->signal == 0)
 			exited_ok(cl, a);
 		else if (a->kill_sent)
-			outcome_ended(cl, a, ATT_KILLED, a->reason);
+			outcome_ended(cl, a, killed_as(a), a->reason);
 		else
 			outcome_ended(cl, a, ATT_FAILED, why);
 		break;
 	case AR_KILLED:
 		if (a->kill_sent) {
-			outcome_ended(cl, a, ATT_KILLED, a->reason);
+			outcome_ended(cl, a, killed_as(a), a->reason);
 		} else {
 			snprintf(why, sizeof(why), "killed by the node agent%s%.990s",
 				 r->reason[0] ? ": " : "", r->reason);
@@ -117,6 +128,28 @@ static void fail_job(struct cluster *cl, struct rm_job *j, struct rm_task *t,
 	job_end(cl, j, JOB_FAILED, why);
 }
 
+/* True when an attempt of t ran past its time limit. */
+static bool task_timed_out(const struct rm_task *t)
+{
+	for (int32_t i = t->nattempts - 1; i >= 0; i--)
+		if (t->attempts[i]->timed_out)
+			return true;
+	return false;
+}
+
+/* "task job-5.t2 exceeded its time limit of 10m": no other attempt is tried. */
+static void fail_timed_out(struct cluster *cl, struct rm_job *j, struct rm_task *t)
+{
+	char id[ID_BUFSZ], why[PROTO_REASON_MAX], lim[64];
+	struct loom_id tid = id_task(j->id, t->index);
+
+	snprintf(why, sizeof(why), "task %s exceeded its time limit of %s",
+		 id_format(&tid, id, sizeof(id)),
+		 time_limit_format(j->spec.time_limit_ms, lim, sizeof(lim)));
+	task_set_state(j, t, TASK_FAILED, why);
+	job_end(cl, j, JOB_FAILED, why);
+}
+
 void outcome_ended(struct cluster *cl, struct rm_attempt *a, enum attempt_state s,
 		   const char *reason)
 {
@@ -129,13 +162,17 @@ void outcome_ended(struct cluster *cl, struct rm_attempt *a, enum attempt_state 
 	if (attempt_set_state(a, s, reason) < 0)
 		return;
 	cluster_journal(cl, JOURNAL_ATTEMPT_ENDED, a);
-	if (s == ATT_FAILED)
+	if (s == ATT_FAILED && !a->timed_out) /* a time limit is no fault of the node */
 		failures_attempt_failed(cl, a); /* may exclude the node for j, or for all */
 	if (t->committer == a)
 		t->committer = NULL;
 	cl->ops->schedule(cl->arg); /* its resources are free again */
 	if (task_finished(t) || job_finished(j) || t->committer != NULL || t->nlive > 0)
 		return;
+	if (task_timed_out(t)) {
+		fail_timed_out(cl, j, t);
+		return;
+	}
 	if (s == ATT_FAILED && !task_may_retry(t, j->spec.max_attempts)) {
 		fail_job(cl, j, t, a);
 		return;

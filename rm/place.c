@@ -52,10 +52,11 @@ static void ops_launch(void *arg, struct rm_attempt *a)
 	send_node(a->node, rmd, "launch", &a->id);
 }
 
-void place_send_kill(struct rmd *rmd, struct rm_node *n, const struct loom_id *id,
-		     const char *reason)
+/* ATTEMPT_KILL with grace_ms between the agent's SIGTERM and its SIGKILL. */
+static void send_kill(struct rmd *rmd, struct rm_node *n, const struct loom_id *id,
+		      const char *reason, int64_t grace_ms)
 {
-	struct msg_attempt_kill m = { .id = *id, .grace_ms = rmd->conf.kill_grace_ms };
+	struct msg_attempt_kill m = { .id = *id, .grace_ms = grace_ms };
 	char s[ID_BUFSZ];
 
 	snprintf(m.reason, sizeof(m.reason), "%s", reason);
@@ -65,9 +66,19 @@ void place_send_kill(struct rmd *rmd, struct rm_node *n, const struct loom_id *i
 	send_node(n, rmd, "kill", id);
 }
 
+void place_send_kill(struct rmd *rmd, struct rm_node *n, const struct loom_id *id,
+		     const char *reason)
+{
+	send_kill(rmd, n, id, reason, rmd->conf.kill_grace_ms);
+}
+
+/* A preempted attempt gets preempt_grace: the SIGTERM is its warning to save its work. */
 static void ops_kill(void *arg, struct rm_attempt *a, const char *reason)
 {
-	place_send_kill(arg, a->node, &a->id, reason);
+	struct rmd *rmd = arg;
+
+	send_kill(rmd, a->node, &a->id, reason,
+		  a->preempted ? rmd->cl.sc.preempt_grace_ms : rmd->conf.kill_grace_ms);
 }
 
 static void ops_commit(void *arg, struct rm_attempt *a, bool commit)
@@ -101,12 +112,13 @@ void place_pass(struct rmd *rmd)
 	if (rmd->recovering) /* agents may still report tasks that run: recover.c */
 		return;
 
-	sched_fifo.pass(&rmd->cl, &rmd->sr);
+	sched_queues.pass(&rmd->cl, &rmd->sr);
 	metrics_observe_pass(rmd, (double)(mono_us() - t0) / 1e6);
 	cluster_apply(&rmd->cl, &rmd->sr);
 	if (rmd->sr.npl > 0 || rmd->sr.ndep > 0)
 		log_debug("sched", "pass: %zu placed, %zu failed on dependencies, %lld us",
 			  rmd->sr.npl, rmd->sr.ndep, (long long)(mono_us() - t0));
 	spec_run(rmd, true); /* with what the pass left free */
+	preempt_run(rmd);    /* for the queues the pass left waiting below their guarantee */
 	cluster_trim(&rmd->cl);
 }

@@ -221,6 +221,7 @@ static int apply(void *arg, const struct store_rec *r, char *err, size_t errlen)
 static void requeue_all(struct cluster *cl, struct rm_job *j)
 {
 	j->cursor = j->spec.ntasks;
+	j->nooo = 0;
 	j->rq_head = j->nrequeue = 0;
 	for (int32_t i = 0; i < j->spec.ntasks; i++) {
 		if (j->tasks[i].state != TASK_PENDING)
@@ -326,6 +327,7 @@ static struct rm_attempt *live_record(struct rm_job *j, struct rm_task *t, int32
 	a->reason = NULL;
 	a->holds_res = true;
 	res_add(&n->used, &j->spec.res);
+	queue_charge(j);
 	node_link_attempt(n, a);
 	t->nlive++;
 	j->nlive++;

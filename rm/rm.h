@@ -55,6 +55,9 @@ struct rm_conf {
 	int64_t spec_slow_task_pct, spec_slow_node_pct, spec_cap_pct;
 	int64_t spec_multiplier_pct, spec_quantile_pct;
 	int64_t spec_min_runtime_ms, spec_interval_ms;
+	int64_t locality_wait_ms;  /* the scheduler's (struct sched_conf), copied at start */
+	bool preemption;
+	int64_t preempt_after_ms, preempt_grace_ms, default_estimate_ms;
 };
 
 enum rm_port { PORT_CLIENT, PORT_NODE, PORT_MAX };
@@ -101,7 +104,7 @@ struct rmd {
 	struct mpw w;             /* reused for every outgoing message */
 	struct log_req *logs;
 	uint64_t log_seq;
-	int64_t cron_last[8];      /* by row of rmd.c's cron table */
+	int64_t cron_last[16];     /* by row of rmd.c's cron table */
 	bool stopping;
 	struct rm_events *events;  /* event-stream.c */
 	struct rm_http *http;      /* http.c */
@@ -120,6 +123,9 @@ struct rmd {
 	struct spec_result spec;   /* spec-run.c */
 	int64_t spec_last_ms;      /* mono_ms of the last speculation pass */
 	struct autoscale *as;      /* autoscale-run.c (autoscale_on: some pool is configured) */
+	struct preempt_result pr;  /* preempt-run.c: the last preemption pass */
+	struct event *ev_wake;     /* preempt-run.c: a pass at the earliest wake_us (one-shot) */
+	const char *conf_path;     /* the file rmd was started with (NULL: none); reloads read it */
 };
 
 /* ---- spec-run.c: speculative copies, evaluated on the cron and after placements ---- */
@@ -128,6 +134,13 @@ struct rmd {
 void spec_configure(struct rmd *rmd);
 /* A pass when spec_interval has passed (cron) or soon after a placement pass. */
 void spec_run(struct rmd *rmd, bool after_placement);
+
+/* ---- preempt-run.c: preemption after each placement pass, and the wake-up timer ---- */
+
+/* Preempts for the queues the pass left below their guarantee, then arms ev_wake for
+ * the earliest time a pass must run again (a preemption or locality wait ends). */
+void preempt_run(struct rmd *rmd);
+void preempt_run_free(struct rmd *rmd);
 
 /* ---- conf-rm.c -------------------------------------------------------------------- */
 
@@ -199,6 +212,16 @@ void msg_job_kill(struct peer *p, uint64_t id, const msgpack_object *obj, void *
 void msg_node_list(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);
 void msg_cluster_info(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);
 
+/* ---- msg-queue.c: the queues and the scheduler's settings, the daemon side -------- */
+
+/* Copies the scheduler's settings (locality_wait, preemption, ...) into the core. */
+void sched_configure(struct rmd *rmd);
+/* Installs the tree read at start (emptied into the cluster); fatal if refused. */
+void queues_start(struct rmd *rmd, struct queue_tree *t);
+void msg_queue_list(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);
+/* Reads the queues from conf_path again; all or nothing. */
+void msg_queue_reload(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);
+
 /* ---- views.c ---------------------------------------------------------------------- */
 
 /* A job as in job_list (full=false) or job_info (full=true). */
@@ -254,8 +277,18 @@ int views_node_list(struct mpw *w, const struct cluster *cl, const struct msg_li
 void views_cluster(struct mpw *w, const struct rmd *rmd);
 /* What the pending queue still asks for (tasks times resources); returns the tasks. */
 int64_t views_demand(const struct cluster *cl, struct res *demand);
-/* {queues: [...]}: the queues with their use and demand ("default" only, for now). */
+
+/* ---- views-queues.c: the queue tree as queue_list and cluster_info show it ---------- */
+
+/* "queues": [...], every queue depth-first from the root, with its use and limits. */
 void views_queues(struct mpw *w, const struct cluster *cl);
+/* The fields of queue_list's reply (the caller's map holds VIEWS_QUEUE_LIST_FIELDS). */
+#define VIEWS_QUEUE_LIST_FIELDS 4
+void views_queue_list(struct mpw *w, const struct cluster *cl);
+/* Attempts taken back from q's subtree (counted on its leaves). */
+uint64_t views_queue_preempted(const struct rm_queue *q);
+/* The job's leaf path; for a finished job whose queue a reload removed, the spec's name. */
+const char *views_job_queue(const struct rm_job *j);
 
 /* ---- http.c, http-api.c, http-sse.c: the HTTP server ------------------------------- */
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "autoscale-run.h"
+#include "conf-queues.h"
 #include "log.h"
 #include "rm.h"
 #include "timeutil.h"
@@ -29,6 +30,15 @@ static void spec_cron(struct rmd *rmd)
 	spec_run(rmd, false); /* its own period is spec_interval */
 }
 
+/* Kills attempts past their time limit (limits.c); half a second late at most. */
+static void limits_cron(struct rmd *rmd)
+{
+	int64_t next;
+
+	if (!rmd->recovering) /* adopted attempts' start times come back with their nodes */
+		cluster_time_limits(&rmd->cl, &next);
+}
+
 /* The cron's chores, each run when its period has passed (Redis's run_with_period). */
 static const struct cron_job {
 	const char *name;
@@ -42,7 +52,11 @@ static const struct cron_job {
 	{ "speculation", 100, spec_cron },
 	{ "snapshot", 1000, journal_tick },
 	{ "autoscale", 200, autoscale_tick },
+	{ "time-limits", 500, limits_cron },
 };
+_Static_assert(sizeof(cron_jobs) / sizeof(cron_jobs[0]) <=
+		       sizeof(((struct rmd *)0)->cron_last) / sizeof(int64_t),
+	       "rmd.cron_last needs a slot per cron job");
 
 static void cron_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -99,8 +113,8 @@ static void usage(FILE *f)
 }
 
 /* Defaults, then the file, then -o overrides in order. Returns 0, 1 (exit 0) or -1. */
-static int load_config(struct rm_conf *conf, struct as_state *pools, const char **path,
-		       int argc, char **argv)
+static int load_config(struct rm_conf *conf, struct as_state *pools, struct queue_tree *qt,
+		       const char **path, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -131,6 +145,9 @@ static int load_config(struct rm_conf *conf, struct as_state *pools, const char 
 		   pools_load(file, pools, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rmd: %s\n", err);
 		rc = -1;
+	} else if (conf_queues_load(file, qt, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rmd: %s\n", err);
+		rc = -1;
 	}
 	for (int i = 0; rc == 0 && i < nopts; i++) {
 		if (conf_set(rm_conf_table, rm_conf_n, conf, opts[i], err, sizeof(err)) < 0) {
@@ -142,6 +159,7 @@ static int load_config(struct rm_conf *conf, struct as_state *pools, const char 
 	if (rc == 0 && dump) {
 		conf_dump(rm_conf_table, rm_conf_n, conf, stdout);
 		as_state_free(pools);
+		queue_tree_free(qt);
 		return 1;
 	}
 	*path = file; /* an argv string: lives as long as the process (SIGHUP rereads it) */
@@ -158,6 +176,7 @@ static void rmd_init(struct rmd *rmd)
 	rmd->cl.completed_kept = (size_t)rmd->conf.completed_jobs_kept;
 	health_configure(rmd);
 	spec_configure(rmd);
+	sched_configure(rmd);
 	mpw_init(&rmd->w);
 	metrics_init(rmd);
 	events_start(rmd);
@@ -195,6 +214,7 @@ static void rmd_free(struct rmd *rmd)
 	cluster_free(&rmd->cl);
 	sched_result_free(&rmd->sr);
 	spec_result_free(&rmd->spec);
+	preempt_run_free(rmd);
 	mpw_free(&rmd->w);
 	event_base_free(rmd->base);
 	conf_free(rm_conf_table, rm_conf_n, &rmd->conf);
@@ -204,12 +224,14 @@ int main(int argc, char **argv)
 {
 	struct rmd *rmd = xcalloc(1, sizeof(*rmd));
 	struct as_state pools = { 0 };
+	struct queue_tree qt = { 0 };
 	const char *conf_path = NULL;
 	char err[512];
-	int rc = load_config(&rmd->conf, &pools, &conf_path, argc, argv), level;
+	int rc = load_config(&rmd->conf, &pools, &qt, &conf_path, argc, argv), level;
 
 	if (rc != 0) {
 		as_state_free(&pools);
+		queue_tree_free(&qt);
 		conf_free(rm_conf_table, rm_conf_n, &rmd->conf);
 		free(rmd);
 		return rc > 0 ? 0 : 2;
@@ -218,6 +240,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmd: log_level: '%s' is not error, warn, info or debug\n",
 			rmd->conf.log_level);
 		as_state_free(&pools);
+		queue_tree_free(&qt);
 		conf_free(rm_conf_table, rm_conf_n, &rmd->conf);
 		free(rmd);
 		return 2;
@@ -227,7 +250,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmd: cannot open log file %s: %s; logging to stderr\n",
 			rmd->conf.log_file, strerror(errno));
 	rmd_init(rmd);
+	rmd->conf_path = conf_path;
 	autoscale_start(rmd, &pools, conf_path);
+	/* Before recovery: replayed jobs find their queues. */
+	queues_start(rmd, &qt);
 	/* Why before listening: no agent may register before the state is rebuilt. */
 	if (recover_open(rmd, err, sizeof(err)) < 0)
 		fatal("state store: %s", err);

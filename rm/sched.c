@@ -1,87 +1,56 @@
 /*
- * FIFO placement: the pure core of the scheduler. It reads the cluster (nodes with their
- * reservations, the queue of jobs with unplaced tasks) and returns placements; it does no
- * I/O, reads no clock and changes nothing but the rotation cl->rr.
+ * The placement pass: hierarchical DRF over the queue tree. It reads the cluster (nodes
+ * with their reservations, the queues with their users' lists of jobs that have tasks
+ * to place) and returns placements; it does no I/O and reads the time only through
+ * cluster_now. This file holds the pass and the walk: which leaf, which user, which job
+ * goes next (sched-order.c keeps the orders, sched-unit.c places one unit of the job).
  *
- * Cost: O(queued jobs x nodes + placements) in the worst case, O(nodes + placements)
- * in the common one. Every task of a job asks for the same resources, so once no node
- * fits a job the rest of its tasks are skipped, and a job that asks for at least as much
- * as a shape that already fit nowhere is skipped without looking at nodes.
+ * Cost: a pass reads every node once; one unit placed costs a walk from the root (its
+ * depth), a scan of the leaf's users and a next-fit search over the nodes that still
+ * have vcores and memory free. A job that cannot go is marked for the rest of the pass,
+ * so a pass visits each pending job at most once besides its placements, and a job
+ * whose shape already fit nowhere costs no node search.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "sched-pass.h"
 #include "xmalloc.h"
-
-#define NOFIT_MAX 8
-
-struct pass {
-	struct cluster *cl;
-	struct sched_result *out;
-	struct res nofit[NOFIT_MAX]; /* shapes that fit on no node any more this pass */
-	int nnofit;
-	int32_t members;             /* member nodes, for the exclusion fallback */
-};
 
 void sched_result_reset(struct sched_result *r)
 {
 	r->npl = 0;
 	r->ndep = 0;
+	r->wake_us = 0;
 }
 
 void sched_result_free(struct sched_result *r)
 {
+	struct sched_scratch *s = r->scratch;
+
+	if (s != NULL) {
+		free(s->slots);
+		free(s->names);
+		free(s->chosen);
+		free(s->sorted);
+		free(s->unit);
+		free(s->unit_ix);
+		free(s->rank);
+		free(s->ends);
+		free(s->ckeys);
+		free(s->act);
+		free(s->actpos);
+		free(s->texts);
+		free(s);
+	}
 	free(r->nodes);
-	free(r->cand);
 	free(r->pl);
 	free(r->dep_failed);
 	free(r->dep_bad);
 	memset(r, 0, sizeof(*r));
 }
 
-/* Schedulable nodes with what is free on them, starting at the rotation point. */
-static void collect_nodes(struct cluster *cl, struct sched_result *out)
-{
-	size_t n = cl->nnodes;
-
-	out->nnodes = 0;
-	out->nodes = xgrow(out->nodes, &out->capnodes, n, sizeof(*out->nodes));
-	for (size_t k = 0; k < n; k++) {
-		struct rm_node *node = cl->nodes[(cl->rr + k) % n];
-		if (!node_schedulable(node))
-			continue;
-		struct sched_node *sn = &out->nodes[out->nnodes++];
-		sn->node = node;
-		sn->free = node->capacity;
-		res_sub(&sn->free, &node->used);
-	}
-	if (n > 0)
-		cl->rr = (cl->rr + 1) % (uint32_t)n;
-}
-
-static bool known_nofit(const struct pass *ps, const struct res *want)
-{
-	for (int i = 0; i < ps->nnofit; i++)
-		if (res_fits(&ps->nofit[i], want)) /* want >= a shape that fit nowhere */
-			return true;
-	return false;
-}
-
-static void add_nofit(struct pass *ps, const struct res *want)
-{
-	if (ps->nnofit < NOFIT_MAX)
-		ps->nofit[ps->nnofit++] = *want;
-}
-
-static void add_placement(struct sched_result *out, struct rm_job *j, int32_t task,
-			  struct rm_node *n)
-{
-	out->pl = xgrow(out->pl, &out->cappl, out->npl + 1, sizeof(*out->pl));
-	out->pl[out->npl++] = (struct placement){ j, task, n };
-}
-
-static void add_dep_failed(struct sched_result *out, struct rm_job *j, uint64_t bad)
+void sched_add_dep_failed(struct sched_result *out, struct rm_job *j, uint64_t bad)
 {
 	size_t cap = out->capdep;
 
@@ -92,105 +61,280 @@ static void add_dep_failed(struct sched_result *out, struct rm_job *j, uint64_t 
 	out->dep_bad[out->ndep++] = bad;
 }
 
-/* Fills out->cand with the nodes that can take one task of j; returns their count.
- * strict: skip the nodes excluded for j (nodehealth.c). */
-static size_t candidates(struct sched_result *out, const struct rm_job *j, bool strict)
-{
-	size_t nc = 0;
+/* ---- slots: per-pass state of queues and users, by pointer -------------------------- */
 
-	out->cand = xgrow(out->cand, &out->capcand, out->nnodes, sizeof(*out->cand));
-	for (size_t i = 0; i < out->nnodes; i++)
-		if (res_fits(&j->spec.res, &out->nodes[i].free) &&
-		    node_labels_ok(out->nodes[i].node, &j->spec) &&
-		    !(strict && job_node_excluded(j, out->nodes[i].node)))
-			out->cand[nc++] = i;
-	return nc;
+static size_t ptr_hash(const void *p)
+{
+	uint64_t h = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;
+	return (size_t)(h ^ (h >> 29));
 }
 
-static bool job_has_labels(const struct job_spec *s)
+static struct sched_slot *slot_find(struct sched_slot *v, size_t cap, uint32_t stamp,
+				    const void *key)
 {
-	return s->nrequire_labels > 0 || s->nexclude_labels > 0;
+	for (size_t i = ptr_hash(key) & (cap - 1);; i = (i + 1) & (cap - 1))
+		if (v[i].stamp != stamp || v[i].key == key)
+			return &v[i];
 }
 
-/* Exclusion holds unless every member node is excluded for j: then max_attempts rules. */
-static bool exclusion_strict(const struct pass *ps, const struct rm_job *j)
+/* Doubles the table, keeping this pass's slots. */
+static void slots_grow(struct sched_scratch *s)
 {
-	return j->nexcl > 0 && job_excluded_count(j) < ps->members;
+	size_t cap = s->capslots ? s->capslots * 2 : 64;
+	struct sched_slot *v = xcalloc(cap, sizeof(*v));
+
+	for (size_t i = 0; i < s->capslots; i++)
+		if (s->slots[i].stamp == s->slots_stamp)
+			*slot_find(v, cap, s->slots_stamp, s->slots[i].key) = s->slots[i];
+	free(s->slots);
+	s->slots = v;
+	s->capslots = cap;
 }
 
-/* Picks among candidates from position pos, avoiding nodes where t already failed
- * when another candidate can take it. Returns a position in cand. */
-static size_t pick(const struct sched_result *out, size_t nc, size_t pos,
-		   const struct rm_task *t)
+struct sched_slot *sched_slot(struct pass *p, const void *key)
 {
-	if (t->nfailed == 0)
-		return pos;
-	for (size_t k = 0; k < nc; k++) {
-		size_t p = (pos + k) % nc;
-		if (!task_failed_on(t, out->nodes[out->cand[p]].node))
-			return p;
+	struct sched_scratch *s = p->s;
+
+	if (s->slots_stamp != p->stamp) {
+		s->slots_stamp = p->stamp;
+		s->nslots = 0;
 	}
-	return pos;
+	if (2 * (s->nslots + 1) > s->capslots)
+		slots_grow(s);
+	struct sched_slot *sl = slot_find(s->slots, s->capslots, p->stamp, key);
+	if (sl->stamp != p->stamp) {
+		memset(sl, 0, sizeof(*sl));
+		sl->key = key;
+		sl->stamp = p->stamp;
+		sl->loom = -1;
+		s->nslots++;
+	}
+	return sl;
 }
 
-/* The i-th unplaced task of j: re-queued ones first (lower indexes), then the cursor. */
-static int32_t nth_unplaced(const struct rm_job *j, size_t i)
-{
-	size_t nrq = j->nrequeue - j->rq_head;
+/* ---- pass start --------------------------------------------------------------------- */
 
-	if (i < nrq)
-		return j->requeue[j->rq_head + i];
-	if ((size_t)j->cursor + (i - nrq) < (size_t)j->spec.ntasks)
-		return j->cursor + (int32_t)(i - nrq);
-	return -1;
+static bool has_free(const struct res *r)
+{
+	return r->vcores_m > 0 || r->mem_mb > 0 || r->gpus > 0;
 }
 
-/* Places as many tasks of j as fit, spreading them over the candidates in turn. */
-static void place_job(struct pass *ps, struct rm_job *j)
+/* What is free on a node; the common node without custom resources is copied by hand,
+ * since a pass does this for every node. */
+static void node_free_space(struct res *free, const struct rm_node *n)
 {
-	struct sched_result *out = ps->out;
-	const struct res *want = &j->spec.res;
-	bool strict = exclusion_strict(ps, j);
-	size_t nc = candidates(out, j, strict), pos = 0;
-	int32_t ti;
+	if (n->capacity.ncustom > 0 || n->used.ncustom > 0) {
+		*free = n->capacity;
+		res_sub(free, &n->used);
+		return;
+	}
+	free->vcores_m = n->capacity.vcores_m - n->used.vcores_m;
+	free->mem_mb = n->capacity.mem_mb - n->used.mem_mb;
+	free->gpus = n->capacity.gpus - n->used.gpus;
+	free->ncustom = 0;
+}
 
-	for (size_t i = 0; nc > 0 && (ti = nth_unplaced(j, i)) >= 0; i++) {
-		size_t p = pick(out, nc, pos, &j->tasks[ti]);
-		struct sched_node *sn = &out->nodes[out->cand[p]];
+static void collect_node(struct pass *p, struct rm_node *node)
+{
+	struct sched_result *out = p->out;
 
-		add_placement(out, j, ti, sn->node);
-		res_sub(&sn->free, want);
-		if (!res_fits(want, &sn->free)) {
-			out->cand[p] = out->cand[--nc]; /* full for this shape */
-			pos = nc > 0 ? p % nc : 0;
-		} else {
-			pos = (p + 1) % nc;
+	p->members += node_member(node);
+	if (!node_schedulable(node))
+		return;
+	struct sched_node *sn = &out->nodes[out->nnodes];
+	node->sched_stamp = p->stamp;
+	node->sched_ix = (int32_t)out->nnodes++;
+	node->sched_resv = NULL;
+	sn->node = node;
+	node_free_space(&sn->free, node);
+	p->nlive += has_free(&sn->free);
+	p->s->actpos[node->sched_ix] = -1;
+	if (sn->free.vcores_m > 0 && sn->free.mem_mb > 0) {
+		int64_t b = sn->free.vcores_m / 1000;
+		b = b < SKY_BUCKETS ? b : SKY_BUCKETS - 1;
+		if (sn->free.mem_mb > p->mem_by_v[b])
+			p->mem_by_v[b] = sn->free.mem_mb;
+		p->s->actpos[node->sched_ix] = (long)p->nact;
+		p->s->act[p->nact++] = (size_t)node->sched_ix;
+	}
+	p->cl->total.v[QR_VCORES] += node->capacity.vcores_m;
+	p->cl->total.v[QR_MEM] += node->capacity.mem_mb;
+	p->cl->total.v[QR_GPUS] += node->capacity.gpus;
+}
+
+/* Schedulable nodes with what is free on them, starting at the rotation point. */
+static void collect_nodes(struct pass *p)
+{
+	struct cluster *cl = p->cl;
+	size_t n = cl->nnodes, rr = n > 0 ? cl->rr % n : 0;
+
+	p->out->nnodes = 0;
+	p->out->nodes = xgrow(p->out->nodes, &p->out->capnodes, n, sizeof(*p->out->nodes));
+	p->s->act = xgrow(p->s->act, &p->s->capact, n, sizeof(*p->s->act));
+	p->s->actpos = xgrow(p->s->actpos, &p->s->capactpos, n, sizeof(*p->s->actpos));
+	memset(&cl->total, 0, sizeof(cl->total));
+	for (size_t k = rr; k < n; k++)
+		collect_node(p, cl->nodes[k]);
+	for (size_t k = 0; k < rr; k++)
+		collect_node(p, cl->nodes[k]);
+	for (int b = SKY_BUCKETS - 2; b >= 0; b--)
+		if (p->mem_by_v[b + 1] > p->mem_by_v[b])
+			p->mem_by_v[b] = p->mem_by_v[b + 1];
+	if (n > 0)
+		cl->rr = (cl->rr + 1) % (uint32_t)n;
+}
+
+/* Usage as the pass starts; the leaves' starvation is this pass's to find. */
+static void queues_start(struct pass *p)
+{
+	struct queue_tree *t = &p->cl->qt;
+
+	for (size_t i = 0; i < t->nall; i++) {
+		struct rm_queue *q = t->all[i];
+		q->pass_used = q->used;
+		q->starving = false;
+		memset(&q->demand, 0, sizeof(q->demand));
+		if (q->pending_jobs <= 0 || !queue_is_leaf(q))
+			continue;
+		for (size_t k = 0; k < q->nusers; k++)
+			q->users[k]->pass_used = q->users[k]->used;
+	}
+}
+
+/* ---- booking a placement ------------------------------------------------------------ */
+
+/* Node ix has no vcores or no memory left: most tasks need not look at it again. */
+static void act_remove(struct pass *p, size_t ix)
+{
+	struct sched_scratch *s = p->s;
+	size_t pos = (size_t)s->actpos[ix], last = s->act[--p->nact];
+
+	s->act[pos] = last;
+	s->actpos[last] = (long)pos;
+	s->actpos[ix] = -1;
+}
+
+void sched_place(struct pass *p, struct rm_job *j, int32_t ti, size_t ix)
+{
+	struct sched_result *out = p->out;
+	struct sched_node *sn = &out->nodes[ix];
+	bool had = has_free(&sn->free);
+	bool starts = j->nheld == 0 && j->it_placed == 0;
+	struct qres r;
+
+	out->pl = xgrow(out->pl, &out->cappl, out->npl + 1, sizeof(*out->pl));
+	out->pl[out->npl++] = (struct placement){ j, ti, sn->node };
+	res_sub(&sn->free, &j->spec.res);
+	if (had && !has_free(&sn->free))
+		p->nlive--;
+	if (p->s->actpos[ix] >= 0 && (sn->free.vcores_m <= 0 || sn->free.mem_mb <= 0))
+		act_remove(p, ix);
+	qres_from_res(&r, &j->spec.res);
+	for (struct rm_queue *q = j->queue; q != NULL; q = q->parent) {
+		qres_add(&q->pass_used, &r);
+		if (starts)
+			sched_slot(p, q)->new_running++;
+	}
+	qres_add(&j->qu->pass_used, &r);
+	if (starts)
+		sched_slot(p, j->qu)->new_running++;
+	j->it_placed++;
+	for (struct rm_queue *q = j->queue; q->parent != NULL; q = q->parent)
+		sched_child_moved(p, q);
+}
+
+/* ---- the walk ----------------------------------------------------------------------- */
+
+/* The leaf to serve next, or NULL when every queue is blocked for this pass. */
+static struct rm_queue *pick_leaf(struct pass *p)
+{
+	struct rm_queue *root = p->cl->qt.root, *q = root;
+
+	while (root->blocked_stamp != p->stamp && root->pending_jobs > 0) {
+		if (queue_is_leaf(q))
+			return q;
+		struct rm_queue *best = sched_child_pick(p, q);
+		if (best != NULL) {
+			q = best;
+			continue;
+		}
+		q->blocked_stamp = p->stamp; /* every child is blocked: so is q */
+		q = root;
+	}
+	return NULL;
+}
+
+/* The user with the smallest dominant share, ties to the earliest head job. */
+static struct queue_user *pick_user(struct pass *p, struct rm_queue *q)
+{
+	struct queue_user *best = NULL;
+	double bshare = 0;
+
+	for (size_t k = 0; k < q->nusers; k++) {
+		struct queue_user *u = q->users[k];
+		if (u->head == NULL || u->blocked_stamp == p->stamp)
+			continue;
+		double sh = qres_dominant(&u->pass_used, &p->cl->total);
+		if (best == NULL || sh < bshare || (sh == bshare && u->head->id < best->head->id)) {
+			best = u;
+			bshare = sh;
 		}
 	}
-	/* Excluded nodes and label constraints do not make the shape unfit for others. */
-	if (nc == 0 && !strict && !job_has_labels(&j->spec))
-		add_nofit(ps, want);
+	return best;
+}
+
+/* Serves leaf q until one unit is placed (true) or nothing in it can go (false). */
+static bool serve_leaf(struct pass *p, struct rm_queue *q)
+{
+	for (;;) {
+		struct queue_user *u = pick_user(p, q);
+		if (u == NULL) {
+			q->blocked_stamp = p->stamp;
+			return false;
+		}
+		struct rm_job *j = sched_pick_job(p, q, u);
+		if (j == NULL) {
+			u->blocked_stamp = p->stamp;
+			continue;
+		}
+		if (sched_unit(p, j) == UNIT_PLACED)
+			return true;
+		j->sched_stamp = p->stamp;
+	}
+}
+
+/* With no room left the walk stops early; jobs whose dependencies failed still fail. */
+static void deps_sweep(struct pass *p)
+{
+	uint64_t bad;
+
+	for (struct rm_job *j = p->cl->q_head; j != NULL; j = j->q_next)
+		if (j->spec.nafter > 0 && j->sched_stamp != p->stamp &&
+		    job_deps(p->cl, j, &bad) == DEPS_FAILED)
+			sched_add_dep_failed(p->out, j, bad);
 }
 
 void sched_pass(struct cluster *cl, struct sched_result *out)
 {
-	struct pass ps = { .cl = cl, .out = out };
-	uint64_t bad;
+	struct pass ps = { .cl = cl, .out = out, .now = cluster_now(cl) };
+	struct rm_queue *q;
 
 	sched_result_reset(out);
-	collect_nodes(cl, out);
-	for (size_t i = 0; i < cl->nnodes; i++)
-		ps.members += node_member(cl->nodes[i]);
-	for (struct rm_job *j = cl->q_head; j != NULL; j = j->q_next) {
-		enum dep_status d = job_deps(cl, j, &bad);
-		if (d == DEPS_FAILED) {
-			add_dep_failed(out, j, bad);
-			continue;
-		}
-		if (d == DEPS_WAIT || out->nnodes == 0 || known_nofit(&ps, &j->spec.res))
-			continue;
-		place_job(&ps, j);
-	}
+	if (out->scratch == NULL)
+		out->scratch = xcalloc(1, sizeof(*out->scratch));
+	ps.s = out->scratch;
+	ps.s->nsorted = 0;
+	ps.s->nckeys = 0;
+	if (++cl->pass_stamp == 0)
+		cl->pass_stamp = 1; /* 0 is what fresh records hold */
+	ps.stamp = cl->pass_stamp;
+	collect_nodes(&ps);
+	queues_start(&ps);
+	sched_resv_mark(&ps);
+	while (ps.nlive > 0 && (q = pick_leaf(&ps)) != NULL)
+		serve_leaf(&ps, q);
+	if (ps.nlive == 0)
+		deps_sweep(&ps);
 }
 
-const struct sched_policy sched_fifo = { "fifo", sched_pass };
+const struct sched_policy sched_queues = { "queues", sched_pass };

@@ -1,5 +1,6 @@
 /*
- * The list and summary views: job lists, node lists, the cluster summary and the queues.
+ * The list and summary views: job lists, node lists and the cluster summary (its queues
+ * come from views-queues.c).
  * One code path for both protocols: the msgpack handlers (msg-job.c, msg-admin.c) and
  * the HTTP API (http-api.c, which turns the same bytes into JSON) call these.
  */
@@ -33,16 +34,23 @@ static void state_list(const char *const *names, int n, char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, len - off, "%s%s", s ? ", " : "", names[s]);
 }
 
-static const char *queue_of(const struct rm_job *j)
+/* The job's leaf or one of its ancestors is want (by path or name): "root.prod" lists the
+ * jobs of every queue under it. */
+static bool queue_matches(const struct rm_job *j, const char *want)
 {
-	return j->spec.queue[0] ? j->spec.queue : "default";
+	if (j->queue == NULL)
+		return strcmp(want, views_job_queue(j)) == 0;
+	for (const struct rm_queue *q = j->queue; q != NULL; q = q->parent)
+		if (strcmp(want, q->path) == 0 || strcmp(want, q->name) == 0)
+			return true;
+	return false;
 }
 
 static bool job_matches(const struct rm_job *j, int state, const struct msg_list_request *m)
 {
 	if (state != JOB_STATE_MAX && (int)j->state != state)
 		return false;
-	if (m->queue[0] != '\0' && strcmp(m->queue, queue_of(j)) != 0)
+	if (m->queue[0] != '\0' && !queue_matches(j, m->queue))
 		return false;
 	return m->user[0] == '\0' || strcmp(m->user, j->spec.user) == 0;
 }
@@ -114,12 +122,6 @@ int views_node_list(struct mpw *w, const struct cluster *cl, const struct msg_li
 	return 0;
 }
 
-/* Tasks of j that wait for placement (never placed, or waiting again). */
-static int64_t job_unplaced(const struct rm_job *j)
-{
-	return (int64_t)(j->spec.ntasks - j->cursor) + (int64_t)(j->nrequeue - j->rq_head);
-}
-
 int64_t views_demand(const struct cluster *cl, struct res *demand)
 {
 	int64_t tasks = 0;
@@ -175,62 +177,4 @@ void views_cluster(struct mpw *w, const struct rmd *rmd)
 	mpw_kuint(w, "events_seq", events_last_seq(rmd));
 	mpw_kint(w, "http_port", rmd->http_port);
 	views_queues(w, cl);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Distinct users among the given names (sorts them). */
-static int64_t distinct(const char **v, size_t n)
-{
-	int64_t k = 0;
-
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_str);
-	for (size_t i = 0; i < n; i++)
-		k += i == 0 || strcmp(v[i - 1], v[i]) != 0;
-	return k;
-}
-
-void views_queues(struct mpw *w, const struct cluster *cl)
-{
-	struct res used, demand;
-	int64_t running = 0, pending = 0, tasks_running = 0, tasks_pending;
-	const char **users = NULL;
-	size_t nusers = 0, cap = 0;
-
-	memset(&used, 0, sizeof(used));
-	for (uint64_t id = 1; id < cl->next_job; id++) {
-		const struct rm_job *j = cl->jobs[id];
-		if (j == NULL || job_finished(j))
-			continue;
-		int32_t live = j->ntask_state[TASK_RUNNING];
-		struct res r = j->spec.res;
-		res_scale(&r, live);
-		res_add(&used, &r);
-		tasks_running += live;
-		running += j->state == JOB_RUNNING;
-		pending += j->state == JOB_PENDING;
-		users = xgrow(users, &cap, nusers + 1, sizeof(*users));
-		users[nusers++] = j->spec.user;
-	}
-	tasks_pending = views_demand(cl, &demand);
-	mpw_key(w, "queues");
-	mpw_array(w, 1);
-	mpw_map(w, 11);
-	mpw_kstr(w, "name", "default");
-	/* Until the queue tree lands, the one queue is guaranteed and may use everything. */
-	mpw_kdouble(w, "guarantee", 1.0);
-	mpw_kdouble(w, "maximum", 1.0);
-	mpw_kres(w, "used", &used);
-	mpw_kres(w, "demand", &demand);
-	mpw_kint(w, "jobs_running", running);
-	mpw_kint(w, "jobs_pending", pending);
-	mpw_kint(w, "tasks_running", tasks_running);
-	mpw_kint(w, "tasks_pending", tasks_pending);
-	mpw_kint(w, "users", distinct(users, nusers));
-	mpw_kstr(w, "policy", "fifo");
-	free(users);
 }

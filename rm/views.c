@@ -5,10 +5,10 @@
  */
 #include "rm.h"
 
-#define JOB_FIELDS 21
+#define JOB_FIELDS 27
 #define JOB_INFO_FIELDS 9
-#define TASK_FIELDS 4
-#define ATTEMPT_FIELDS 11
+#define TASK_FIELDS 5
+#define ATTEMPT_FIELDS 13
 #define NODE_FIELDS 10
 
 static const char *str(const char *s)
@@ -30,14 +30,19 @@ static void view_attempt(struct mpw *w, const struct rm_attempt *a)
 	mpw_kint(w, "end_us", a->end_us);
 	mpw_kstr(w, "log_tail", str(a->log_tail));
 	mpw_kbool(w, "speculative", a->speculative);
+	mpw_kbool(w, "preempted", a->preempted);
+	mpw_kbool(w, "timed_out", a->timed_out);
 }
 
-static void view_task(struct mpw *w, const struct rm_task *t)
+static void view_task(struct mpw *w, const struct rm_job *j, const struct rm_task *t)
 {
+	const struct task_pref *pf = t->index < j->spec.nprefer ? &j->spec.prefer[t->index] : NULL;
+
 	mpw_map(w, TASK_FIELDS);
 	mpw_kint(w, "index", t->index);
 	mpw_kstr(w, "state", task_state_names[t->state]);
 	mpw_kstr(w, "reason", str(t->reason));
+	mpw_kstrv(w, "prefer", pf != NULL ? pf->nodes : NULL, pf != NULL ? pf->n : 0);
 	mpw_key(w, "attempts");
 	mpw_array(w, (uint32_t)t->nattempts);
 	for (int32_t i = 0; i < t->nattempts; i++)
@@ -60,7 +65,21 @@ static void view_job_more(struct mpw *w, const struct rm_job *j)
 	mpw_key(w, "tasks");
 	mpw_array(w, (uint32_t)j->spec.ntasks);
 	for (int32_t i = 0; i < j->spec.ntasks; i++)
-		view_task(w, &j->tasks[i]);
+		view_task(w, j, &j->tasks[i]);
+}
+
+/* What the scheduler made of the job: gang, time limit, preemptions, its reservation. */
+static void view_job_sched(struct mpw *w, const struct rm_job *j)
+{
+	mpw_kbool(w, "gang", j->spec.gang);
+	mpw_kint(w, "time_limit_ms", j->spec.time_limit_ms);
+	mpw_kint(w, "preempted", j->npreempted);
+	mpw_kint(w, "timed_out", j->ntimed_out);
+	mpw_key(w, "reserved_nodes");
+	mpw_array(w, (uint32_t)j->nresv);
+	for (int32_t i = 0; i < j->nresv; i++)
+		mpw_str(w, j->resv[i]->name);
+	mpw_kint(w, "reserved_start_ms", j->nresv > 0 ? j->resv_start_us / 1000 : 0);
 }
 
 void view_job(struct mpw *w, const struct rm_job *j, bool full)
@@ -71,7 +90,7 @@ void view_job(struct mpw *w, const struct rm_job *j, bool full)
 	mpw_map(w, JOB_FIELDS + (full ? JOB_INFO_FIELDS : 0));
 	mpw_kid(w, "id", &id);
 	mpw_kstr(w, "name", j->spec.name);
-	mpw_kstr(w, "queue", j->spec.queue[0] ? j->spec.queue : "default");
+	mpw_kstr(w, "queue", views_job_queue(j));
 	mpw_kstr(w, "user", j->spec.user);
 	mpw_kstr(w, "state", job_state_names[j->state]);
 	mpw_kstr(w, "reason", str(j->reason));
@@ -95,6 +114,7 @@ void view_job(struct mpw *w, const struct rm_job *j, bool full)
 		struct loom_id dep = id_job(j->spec.after[i]);
 		mpw_id(w, &dep);
 	}
+	view_job_sched(w, j);
 	if (full)
 		view_job_more(w, j);
 }

@@ -66,6 +66,7 @@ static void parse_job(const msgpack_object *o, struct top_job *j)
 	j->submit_us = num(o, "submit_us");
 	j->start_us = num(o, "start_us");
 	j->end_us = num(o, "end_us");
+	j->time_limit_ms = num(o, "time_limit_ms");
 	view_res(o, "res", &j->res);
 }
 
@@ -83,20 +84,60 @@ static void parse_node(const msgpack_object *o, struct top_node *n)
 	n->hb_age_ms = num(o, "heartbeat_age_ms");
 }
 
+/* The boolean under key (false when missing). */
+static bool flag(const msgpack_object *o, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (uint32_t i = 0; o->type == MSGPACK_OBJECT_MAP && i < o->via.map.size; i++) {
+		const msgpack_object_kv *kv = &o->via.map.ptr[i];
+		if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == n &&
+		    memcmp(kv->key.via.str.ptr, key, n) == 0)
+			return kv->val.type == MSGPACK_OBJECT_BOOLEAN && kv->val.via.boolean;
+	}
+	return false;
+}
+
+/* {"vcores": d, "memory": d, "gpus": d} under key into v[3]. */
+static void by_res(const msgpack_object *o, const char *key, double v[3])
+{
+	static const char *const names[3] = { "vcores", "memory", "gpus" };
+	const msgpack_object *m = view_map(o, key);
+
+	for (int i = 0; m != NULL && i < 3; i++)
+		view_double(m, names[i], &v[i]);
+}
+
 static void parse_queue(const msgpack_object *o, struct top_queue *q)
 {
+	const msgpack_object_array *users = view_array(o, "users");
+
 	memset(q, 0, sizeof(*q));
 	str(o, "name", q->name, sizeof(q->name));
+	str(o, "path", q->path, sizeof(q->path));
+	if (q->path[0] == '\0') /* an rmd from before the queue tree: one flat queue */
+		snprintf(q->path, sizeof(q->path), "%s", q->name);
 	str(o, "policy", q->policy, sizeof(q->policy));
+	str(o, "state", q->state, sizeof(q->state));
+	str(o, "order", q->order, sizeof(q->order));
+	q->depth = (int)num(o, "depth");
+	q->leaf = flag(o, "leaf") || view_map(o, "guarantee_by") == NULL;
 	view_double(o, "guarantee", &q->guarantee);
 	view_double(o, "maximum", &q->maximum);
+	view_double(o, "share", &q->share);
+	view_double(o, "starving_s", &q->starving_s);
+	by_res(o, "guarantee_by", q->guar_by);
+	by_res(o, "maximum_by", q->max_by);
 	view_res(o, "used", &q->used);
 	view_res(o, "demand", &q->demand);
 	q->jobs_running = num(o, "jobs_running");
 	q->jobs_pending = num(o, "jobs_pending");
 	q->tasks_running = num(o, "tasks_running");
 	q->tasks_pending = num(o, "tasks_pending");
-	q->users = num(o, "users");
+	q->users = users != NULL ? (int64_t)users->size : num(o, "users");
+	q->preempted = num(o, "preempted");
+	q->max_running_jobs = num(o, "max_running_jobs");
+	q->user_max_running_jobs = num(o, "user_max_running_jobs");
 }
 
 /* Parses the array under key into a fresh records array of elem size. */

@@ -20,12 +20,13 @@
 /* ---- model.c: what rmtop knows, parsed from rmd's views -------------------------- */
 
 struct top_job {
-	char id[24], name[64], queue[32], user[32], state[16];
+	char id[24], name[64], queue[64], user[32], state[16];
 	char reason[192];
 	int64_t ntasks, done, running, pending, failed;
 	int64_t spec_launched, spec_won, spec_wasted; /* speculative copies */
 	double progress;
 	int64_t submit_us, start_us, end_us;
+	int64_t time_limit_ms;   /* 0 = none (the queue's "auto" order looks at it) */
 	struct res res;
 };
 
@@ -35,11 +36,17 @@ struct top_node {
 	int64_t attempts, hb_age_ms;
 };
 
+/* One queue of the tree, in rmd's order: depth-first from the root. */
 struct top_queue {
-	char name[32], policy[16];
-	double guarantee, maximum;
+	char path[128], name[32], policy[16], state[12], order[8];
+	int depth;
+	bool leaf;
+	double guarantee, maximum, share;  /* fractions of the cluster */
+	double guar_by[3], max_by[3];      /* vcores, memory, gpus */
+	double starving_s;                 /* below its guarantee with work waiting; 0 = not */
 	struct res used, demand;
 	int64_t jobs_running, jobs_pending, tasks_running, tasks_pending, users;
+	int64_t preempted, max_running_jobs, user_max_running_jobs;
 };
 
 #define TOP_STATES 8

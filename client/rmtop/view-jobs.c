@@ -120,6 +120,7 @@ static void j_row(struct top *t, struct view *v, size_t i, char *buf, size_t len
 	struct jlayout l = layout(v->width);
 	char bar[32], age[FMT_BUFSZ], tasks[48], spec[48], why[256];
 	const char *w = model_job_why(&t->m, j, why, sizeof(why));
+	const char *leaf = strrchr(j->queue, '.'); /* leaf names are unique: "etl" suffices */
 
 	fmt_bar(j->progress, l.bar, bar, sizeof(bar));
 	fmt_age(wall_us(), j->submit_us, age, sizeof(age));
@@ -132,7 +133,7 @@ static void j_row(struct top *t, struct view *v, size_t i, char *buf, size_t len
 	else
 		snprintf(spec, sizeof(spec), "-");
 	snprintf(buf, len, "%-9s %-9s %-*.*s %-*.*s %-*.*s%s%s %3.0f%% %-11s %-5s %5s %s", j->id,
-		 j->state, l.queue, l.queue, j->queue, l.user, l.user, j->user, l.name, l.name,
+		 j->state, l.queue, l.queue, leaf != NULL ? leaf + 1 : j->queue, l.user, l.user, j->user, l.name, l.name,
 		 l.name ? j->name : "", l.name ? " " : "", bar, j->progress * 100, tasks, spec, age,
 		 w != NULL ? w : j->reason);
 	*attr = state_attr(j->state);

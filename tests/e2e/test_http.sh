@@ -25,8 +25,9 @@ c=$(get /api/v1/cluster)
 assert_eq "$(jq -r '.nodes_by_state.RUNNING' <<<"$c")" 2 "nodes RUNNING"
 assert_eq "$(jq -r '.capacity.vcores_m' <<<"$c")" 8000 "capacity"
 assert_eq "$(jq -r '.jobs_by_state.SUCCEEDED' <<<"$c")" 1 "jobs SUCCEEDED"
-assert_eq "$(jq -r '.queues[0].name' <<<"$c")" default "queue in cluster"
-assert_eq "$(get /api/v1/queues | jq -r '.queues | length')" 1 "queues"
+assert_eq "$(jq -r '.queues[1].path' <<<"$c")" root.default "queue in cluster"
+assert_eq "$(get /api/v1/queues | jq -r '.queues | length')" 2 "queues (root, default)"
+assert_eq "$(get /api/v1/queues | jq -r '.default')" root.default "default queue"
 
 # jobs, with filters, and one job with its tasks
 assert_eq "$(get /api/v1/jobs | jq -r '.jobs[0].id')" "$job" "job list"

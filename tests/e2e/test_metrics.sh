@@ -22,8 +22,9 @@ promtool check metrics <"$T/metrics" >"$T/promtool.out" 2>&1 ||
 	fail "promtool check metrics: $(cat "$T/promtool.out")"
 grep -q 'loom_scheduling_pass_seconds_bucket{le="+Inf"}' "$T/metrics" || fail "no pass histogram"
 grep -q 'loom_node_heartbeat_age_seconds{node="node-1"}' "$T/metrics" || fail "no heartbeat age"
-grep -q 'loom_queue_guaranteed_share{queue="default"} 1' "$T/metrics" || fail "no queue guarantee"
-grep -q 'loom_queue_dominant_share{queue="default"}' "$T/metrics" || fail "no queue share"
+grep -q 'loom_queue_guarantee{queue="root.default"} 1' "$T/metrics" || fail "no queue guarantee"
+grep -q 'loom_queue_share{queue="root.default"}' "$T/metrics" || fail "no queue share"
+grep -q 'loom_queue_pending_tasks{queue="root"}' "$T/metrics" || fail "no queue pending tasks"
 
 # A free loopback port for Prometheus, chosen now (the kernel picks, then we let it go).
 free_port() {

@@ -2,6 +2,7 @@
 #include "fixture.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -90,6 +91,96 @@ struct rm_job *fx_job(struct fx *f, int ntasks, int priority, int max_attempts)
 	s.res.mem_mb = 100;
 	snprintf(s.name, sizeof(s.name), "true");
 	return cluster_add_job(&f->cl, &s);
+}
+
+void fx_tree_begin(struct fx *f)
+{
+	queue_tree_init(&f->qt);
+}
+
+struct queue_conf *fx_queue(struct fx *f, const char *parent, const char *name, double guar_pct,
+			    double max_pct)
+{
+	struct rm_queue *p = parent == NULL ? f->qt.root : NULL;
+	struct queue_conf c;
+
+	/* The tree is not derived yet: find the parent by walking the children. */
+	struct rm_queue *stack[64] = { f->qt.root };
+	size_t n = 1;
+	while (p == NULL && n > 0) {
+		struct rm_queue *q = stack[--n];
+		if (strcmp(q->path, parent) == 0 || strcmp(q->name, parent) == 0)
+			p = q;
+		for (size_t k = 0; k < q->nchildren && n < 64; k++)
+			stack[n++] = q->children[k];
+	}
+	if (p == NULL)
+		abort();
+	queue_conf_defaults(&c);
+	for (int i = 0; i < QR_N; i++) {
+		c.guar_pct[i] = guar_pct;
+		c.max_pct[i] = max_pct;
+	}
+	return &queue_add(&f->qt, p, name, &c)->c;
+}
+
+void fx_tree_end(struct fx *f, const char *dflt)
+{
+	char err[256];
+
+	if (queue_tree_derive(&f->qt, dflt, err, sizeof(err)) < 0 ||
+	    cluster_set_queues(&f->cl, &f->qt, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fx_tree_end: %s\n", err);
+		abort();
+	}
+}
+
+struct rm_queue *fx_q(struct fx *f, const char *path)
+{
+	return queue_find(&f->cl.qt, path);
+}
+
+struct rm_job *fx_job_opt(struct fx *f, const struct fx_jobopt *o)
+{
+	char *argv[] = { "true", NULL };
+	struct job_spec s = { .argv = argv, .nargv = 1, .ntasks = o->ntasks ? o->ntasks : 1,
+			      .priority = o->priority, .max_attempts = 1, .gang = o->gang,
+			      .time_limit_ms = o->time_limit_ms };
+
+	s.res.vcores_m = (o->vcores ? o->vcores : 1) * 1000;
+	s.res.mem_mb = o->mem_mb ? o->mem_mb : 100;
+	snprintf(s.name, sizeof(s.name), "true");
+	snprintf(s.queue, sizeof(s.queue), "%s", o->queue ? o->queue : "");
+	snprintf(s.user, sizeof(s.user), "%s", o->user ? o->user : "");
+	return cluster_add_job(&f->cl, &s);
+}
+
+void fx_prefer(struct rm_job *j, int task, const char *name)
+{
+	struct job_spec *s = &j->spec;
+
+	if (s->prefer == NULL) {
+		s->prefer = xcalloc((size_t)s->ntasks, sizeof(*s->prefer));
+		s->nprefer = s->ntasks;
+	}
+	struct task_pref *p = &s->prefer[task];
+	p->nodes = xrealloc(p->nodes, ((size_t)p->n + 1) * sizeof(*p->nodes));
+	p->nodes[p->n++] = xstrdup(name);
+}
+
+void fx_finish(struct fx *f, struct rm_attempt *a)
+{
+	fx_report(f, a, AR_EXITED, 0, 0);
+	outcome_committed(&f->cl, a, true, true, "");
+}
+
+int fx_launched_of(const struct fx *f, const struct rm_job *j)
+{
+	int n = 0;
+
+	for (int i = 0; i < f->nlaunch && i < 64; i++)
+		n += f->launched[i]->job == j;
+	return n;
 }
 
 size_t fx_pass(struct fx *f)

@@ -208,7 +208,7 @@ static void test_validate(void **state)
 	s.res.vcores_m = 1000;
 	strcpy(s.queue, "gold");
 	assert_int_equal(job_validate(&f->cl, &s, field, 64, msg, 256), -1);
-	assert_string_equal(msg, "unknown queue 'gold' (known: default)");
+	assert_string_equal(msg, "unknown queue 'gold' (leaves: root.default)");
 	strcpy(s.queue, "default");
 	s.after[s.nafter++] = 7;
 	assert_int_equal(job_validate(&f->cl, &s, field, 64, msg, 256), -1);

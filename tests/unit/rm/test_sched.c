@@ -1,4 +1,5 @@
-/* Placement decisions of the FIFO core (rm/sched.c). */
+/* Placement basics of the pass (rm/sched*.c) with the default single-leaf tree: what
+ * fits, order by priority and age, dependencies, retries, labels. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
