@@ -25,6 +25,7 @@ struct cand {
 	size_t node;  /* index into cl->nodes */
 	bool held;    /* counted against its queue for the current starving leaf */
 	bool taken;   /* a victim of this pass */
+	const struct rm_queue *for_q; /* ... taken for this starving leaf */
 };
 
 /* The pass's scratch, built only when some leaf is due to take something back. */
@@ -220,6 +221,7 @@ static void take_node(struct scratch *s, size_t i, size_t upto, struct ask *k,
 			continue;
 		c->held = false;
 		c->taken = true;
+		c->for_q = k->q;
 		qres_of(c->a, &ar);
 		qres_add(&k->got, &ar);
 		qres_add(&k->have, &ar);
@@ -245,12 +247,41 @@ static void unhold(const struct cluster *cl, struct scratch *s)
 	memset(s->mine, 0, cl->nnodes * sizeof(*s->mine));
 }
 
+/* A waiting gang starts whole or not at all: victims that, with what is free and on its
+ * way, cannot make room for all of it would only be refilled and taken again. */
+static void gang_rollback(const struct cluster *cl, struct ask *k, struct scratch *s,
+			  const struct rm_job *shape, size_t first, struct preempt_result *out)
+{
+	struct qres one, ar;
+	bool short_of = false;
+
+	if (shape == NULL || !shape->spec.gang || shape->nlive > 0 || out->nvictims == first)
+		return;
+	qres_from_res(&one, &shape->spec.res);
+	for (int r = 0; r < QR_N; r++) {
+		int64_t avail = cl->total.v[r] - cl->qt.root->used.v[r] +
+				(k->have.v[r] - k->q->used.v[r]);
+		short_of |= one.v[r] * (int64_t)shape->spec.ntasks > avail;
+	}
+	if (!short_of)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->c[i].taken || s->c[i].for_q != k->q)
+			continue;
+		s->c[i].taken = false;
+		qres_of(s->c[i].a, &ar);
+		qres_add(&s->c[i].a->job->queue->pass_used, &ar);
+	}
+	out->nvictims = first;
+}
+
 /* Picks victims for a starving leaf, youngest first, until its ask is done. */
 static void take_for(const struct cluster *cl, struct ask *k, struct scratch *s,
 		     struct preempt_result *out)
 {
 	const struct rm_job *shape = first_waiting(k->q);
 	struct qres ar;
+	size_t first = out->nvictims;
 
 	for (size_t i = 0; i < s->n && !ask_done(cl, k); i++) {
 		struct cand *c = &s->c[i];
@@ -265,6 +296,7 @@ static void take_for(const struct cluster *cl, struct ask *k, struct scratch *s,
 			take_node(s, c->node, i, k, out);
 	}
 	unhold(cl, s);
+	gang_rollback(cl, k, s, shape, first, out);
 }
 
 static void wake_at(struct preempt_result *out, int64_t t)

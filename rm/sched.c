@@ -314,6 +314,25 @@ static void deps_sweep(struct pass *p)
 			sched_add_dep_failed(p->out, j, bad);
 }
 
+/*
+ * With no room left the walk stops early, but a leaf below its guarantee whose jobs it
+ * never reached still waits for room, and preempt.c only hears of that through
+ * q->starving and q->demand: serve such leaves as the walk would have (their jobs find
+ * no room and say so). Without this a queue starved by another that fills the whole
+ * cluster is never marked starving, so nothing is ever preempted for it.
+ */
+static void starving_sweep(struct pass *p)
+{
+	struct queue_tree *t = &p->cl->qt;
+
+	for (size_t i = 0; i < t->nleaves; i++) {
+		struct rm_queue *q = t->leaves[i];
+		if (q->pending_jobs > 0 && !q->starving && q->blocked_stamp != p->stamp &&
+		    sched_below_guarantee(p, q))
+			serve_leaf(p, q);
+	}
+}
+
 void sched_pass(struct cluster *cl, struct sched_result *out)
 {
 	struct pass ps = { .cl = cl, .out = out, .now = cluster_now(cl) };
@@ -333,8 +352,10 @@ void sched_pass(struct cluster *cl, struct sched_result *out)
 	sched_resv_mark(&ps);
 	while (ps.nlive > 0 && (q = pick_leaf(&ps)) != NULL)
 		serve_leaf(&ps, q);
-	if (ps.nlive == 0)
+	if (ps.nlive == 0) {
 		deps_sweep(&ps);
+		starving_sweep(&ps);
+	}
 }
 
 const struct sched_policy sched_queues = { "queues", sched_pass };

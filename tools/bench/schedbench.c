@@ -11,8 +11,22 @@
  *  2. the median single-task-event pass time as nodes and pending tasks grow;
  *  3. the memory of the core's records per pending task, per node and per running
  *     attempt (mallinfo2 deltas, glibc).
+ *
+ * With --queues Q the cluster gets a tree of Q leaf queues of equal guarantees (built
+ * with queue_add and installed with cluster_set_queues before any job), and the jobs are
+ * spread round-robin over the queues and over --users U users in each, so every pass
+ * orders queues and users by dominant share; the table then spans 10k-1M pending tasks.
+ *
+ * Run it from a RelWithDebInfo build (the project's default build type):
+ *   cmake -S . -B build && cmake --build build --target loom-bench-sched
+ *   build/bin/loom-bench-sched                        # one default queue, 100 jobs
+ *   build/bin/loom-bench-sched --queues 100 --users 4 --events 2000
+ *   build/bin/loom-bench-sched --quick [--queues 100] # a smaller run, seconds
+ * --cpu-clock times passes by the process's CPU time instead of the wall clock, for
+ * steadier figures on a shared machine.
  */
 #include <malloc.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +44,9 @@ struct bench {
 	struct rm_attempt **run; /* live attempts, in no order */
 	size_t nrun, caprun;
 	uint64_t rng;
+	int nqueues;             /* leaf queues q000.. (0: cluster_init's one leaf) */
+	int nusers;              /* users per queue */
+	int njobs;               /* jobs added so far: the next one's queue and user */
 };
 
 static int64_t b_now(void *arg)
@@ -64,7 +81,7 @@ static void b_schedule(void *arg)
 {
 }
 
-static const struct cluster_ops b_ops = { b_now, b_launch, b_kill, b_commit, b_schedule, NULL };
+static const struct cluster_ops b_ops = { b_now, b_launch, b_kill, b_commit, b_schedule, NULL, NULL };
 
 static uint64_t rnd(struct bench *b)
 {
@@ -76,12 +93,38 @@ static uint64_t rnd(struct bench *b)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
-static void b_init(struct bench *b, uint64_t seed)
+/* nq leaf queues under root, equal guarantees (their sum at most 100%), maximum 100%. */
+static void set_queues(struct bench *b, int nq)
+{
+	struct queue_tree t;
+	struct queue_conf c;
+	char name[32], err[256];
+
+	queue_tree_init(&t);
+	queue_conf_defaults(&c);
+	for (int r = 0; r < QR_N; r++)
+		c.guar_pct[r] = floor(10000.0 / nq) / 100;
+	for (int i = 0; i < nq; i++) {
+		snprintf(name, sizeof(name), "q%03d", i);
+		queue_add(&t, t.root, name, &c);
+	}
+	if (queue_tree_derive(&t, "q000", err, sizeof(err)) < 0 ||
+	    cluster_set_queues(&b->cl, &t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "loom-bench-sched: queues: %s\n", err);
+		exit(1);
+	}
+}
+
+static void b_init(struct bench *b, uint64_t seed, int nqueues, int nusers)
 {
 	memset(b, 0, sizeof(*b));
 	cluster_init(&b->cl, &b_ops, b);
 	b->now = 1000000;
 	b->rng = seed ? seed : 88172645463325252ULL;
+	b->nqueues = nqueues;
+	b->nusers = nusers > 0 ? nusers : 1;
+	if (nqueues > 0)
+		set_queues(b, nqueues);
 }
 
 static void b_free(struct bench *b)
@@ -115,6 +158,11 @@ static struct rm_job *add_job(struct bench *b, int32_t ntasks, int64_t vcores, i
 	s.res.vcores_m = vcores * 1000;
 	s.res.mem_mb = mem_mb;
 	snprintf(s.name, sizeof(s.name), "bench");
+	if (b->nqueues > 0) { /* round-robin over queues, then over each queue's users */
+		snprintf(s.queue, sizeof(s.queue), "q%03d", b->njobs % b->nqueues);
+		snprintf(s.user, sizeof(s.user), "u%d", b->njobs / b->nqueues % b->nusers);
+	}
+	b->njobs++;
 	return cluster_add_job(&b->cl, &s);
 }
 
@@ -142,10 +190,15 @@ static void complete_one(struct bench *b)
 	outcome_committed(&b->cl, a, true, true, "");
 }
 
+/* The clock passes are timed by: wall (CLOCK_MONOTONIC), or with --cpu-clock this
+ * process's CPU time, which a shared, loaded machine disturbs far less (it leaves out the
+ * time the process waited for a CPU). */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
 static double now_s(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(bench_clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -205,7 +258,9 @@ static size_t heap_used(void)
 struct opts {
 	size_t nodes;
 	size_t tasks;
-	int jobs;
+	int jobs;       /* 0: 100, or with queues 2 a user */
+	int queues;     /* leaf queues; 0 = the one default leaf */
+	int users;      /* per queue */
 	size_t k;       /* completions per throughput round */
 	size_t rounds;  /* throughput rounds */
 	size_t events;  /* single-task events */
@@ -220,7 +275,7 @@ static void bench_main(const struct opts *o)
 	size_t npl, heap0, heap1, heap2, heap3;
 	int32_t per_job = (int32_t)(o->tasks / (size_t)o->jobs);
 
-	b_init(&b, o->seed);
+	b_init(&b, o->seed, o->queues, o->users);
 	/* The driver's own list of live attempts, sized up front so the heap deltas below
 	 * count only the core's records. */
 	b.caprun = o->tasks;
@@ -228,6 +283,11 @@ static void bench_main(const struct opts *o)
 	printf("== 1. placement throughput: %zu nodes (32 vcores, 128 GiB), %d jobs x %d tasks "
 	       "(%zu queued; per job one shape of 1-4 vcores, 1-8 GiB)\n",
 	       o->nodes, o->jobs, per_job, (size_t)per_job * (size_t)o->jobs);
+	if (o->queues > 0)
+		printf("   in %d leaf queues of equal guarantees, %d users each (jobs round-robin)\n",
+		       o->queues, o->users);
+	else
+		printf("   in the one default queue\n");
 
 	heap0 = heap_used();
 	add_nodes(&b, o->nodes, 32, 128 * 1024);
@@ -310,20 +370,25 @@ static void bench_main(const struct opts *o)
 /* ---- 2. table ---------------------------------------------------------------------- */
 
 /*
- * One cell: n nodes exactly filled by a job of 4-vcore/16-GiB tasks (8 per node), then
- * 100 mixed jobs holding `pending` tasks. Each sample ends one random attempt and times
- * one pass. Returns the median seconds; *real_pending what was pending at the start.
+ * One cell: n nodes exactly filled by 4-vcore/16-GiB tasks (8 per node; one job, or with
+ * queues one job per queue), then mixed jobs holding `pending` tasks (100, or with queues
+ * one per user of every queue). Each sample ends one random attempt and times one pass.
+ * Returns the median seconds; *real_pending what was pending at the start.
  */
-static double cell(size_t n, size_t pending, size_t samples, uint64_t seed,
-		   size_t *real_pending, double *p99)
+static double cell(const struct opts *o, size_t n, size_t pending, size_t samples,
+		   uint64_t seed, size_t *real_pending, double *p99)
 {
 	struct bench b;
 	size_t npl;
-	int njobs = pending >= 100 ? 100 : (int)pending;
+	int fills = o->queues > 0 ? o->queues : 1;
+	int want = o->queues > 0 ? o->queues * o->users : 100;
+	int njobs = pending >= (size_t)want ? want : (int)pending;
 
-	b_init(&b, seed);
+	b_init(&b, seed, o->queues, o->users);
 	add_nodes(&b, n, 32, 128 * 1024);
-	add_job(&b, (int32_t)(n * 8), 4, 16 * 1024);
+	for (int i = 0; i < fills; i++) /* the remainder goes to the first job */
+		add_job(&b, (int32_t)(n * 8 / (size_t)fills + (i == 0 ? n * 8 % (size_t)fills : 0)),
+			4, 16 * 1024);
 	timed_pass(&b, &npl);
 	add_mixed_jobs(&b, njobs, (int32_t)(pending / (size_t)njobs));
 	*real_pending = pending_tasks(&b.cl);
@@ -344,15 +409,23 @@ static double cell(size_t n, size_t pending, size_t samples, uint64_t seed,
 static void bench_table(const struct opts *o)
 {
 	size_t nodes[] = { 1000, 10000, 100000 };
-	size_t pend[] = { 1000, 10000, 100000, 1000000 };
-	size_t nn = 3, np = 4;
+	size_t pend_fifo[] = { 1000, 10000, 100000, 1000000 };
+	size_t pend_queues[] = { 10000, 100000, 1000000 };
+	size_t *pend = o->queues > 0 ? pend_queues : pend_fifo;
+	size_t nn = 3, np = o->queues > 0 ? 3 : 4;
 
 	if (o->quick) {
 		nn = 2;
-		np = 3;
+		np--;
 	}
-	printf("\n== 2. median pass+apply time (ms) of a single-task event, by nodes x pending "
-	       "tasks (100 queued jobs, mixed shapes; cluster full: 8 x 4-vcore tasks a node)\n");
+	if (o->queues > 0)
+		printf("\n== 2. median pass+apply time (ms) of a single-task event, by nodes x "
+		       "pending tasks (%d queues x %d users, a mixed job each; cluster full: 8 x "
+		       "4-vcore tasks a node, one filler job a queue)\n", o->queues, o->users);
+	else
+		printf("\n== 2. median pass+apply time (ms) of a single-task event, by nodes x "
+		       "pending tasks (100 queued jobs, mixed shapes; cluster full: 8 x 4-vcore "
+		       "tasks a node)\n");
 	printf("%-10s", "nodes");
 	for (size_t j = 0; j < np; j++)
 		printf(" %12zu", pend[j]);
@@ -364,7 +437,7 @@ static void bench_table(const struct opts *o)
 		double p99s[4];
 		for (size_t j = 0; j < np; j++) {
 			size_t rp;
-			double t = cell(nodes[i], pend[j], samples, o->seed + i * 7 + j, &rp,
+			double t = cell(o, nodes[i], pend[j], samples, o->seed + i * 7 + j, &rp,
 					&p99s[j]);
 			printf(" %12.3f", t * 1e3);
 			fflush(stdout);
@@ -382,13 +455,14 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: loom-bench-sched [--nodes N] [--tasks M] [--jobs J] [--k K] "
-		"[--rounds R] [--events E] [--no-table] [--quick] [--seed S]\n");
+		"[--rounds R] [--events E] [--no-table] [--quick] [--seed S]\n"
+		"                        [--queues Q [--users U]] [--cpu-clock]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .nodes = 10000, .tasks = 1000000, .jobs = 100, .k = 1000,
+	struct opts o = { .nodes = 10000, .tasks = 1000000, .k = 1000, .users = 4,
 			  .rounds = 100, .events = 20000, .table = 1, .seed = 1 };
 
 	for (int i = 1; i < argc; i++) {
@@ -403,6 +477,8 @@ int main(int argc, char **argv)
 			o.k = 100;
 		} else if (strcmp(a, "--no-table") == 0) {
 			o.table = 0;
+		} else if (strcmp(a, "--cpu-clock") == 0) {
+			bench_clock = CLOCK_PROCESS_CPUTIME_ID;
 		} else if (v == NULL) {
 			usage();
 		} else if (strcmp(a, "--nodes") == 0) {
@@ -419,14 +495,22 @@ int main(int argc, char **argv)
 			o.events = strtoull(v, NULL, 10), i++;
 		} else if (strcmp(a, "--seed") == 0) {
 			o.seed = strtoull(v, NULL, 10), i++;
+		} else if (strcmp(a, "--queues") == 0) {
+			o.queues = atoi(v), i++;
+		} else if (strcmp(a, "--users") == 0) {
+			o.users = atoi(v), i++;
 		} else {
 			usage();
 		}
 	}
+	if (o.jobs == 0)
+		o.jobs = o.queues > 0 ? 2 * o.queues * o.users : 100;
 	if (o.nodes == 0 || o.jobs <= 0 || o.tasks < (size_t)o.jobs || o.rounds == 0 ||
-	    o.events == 0)
+	    o.events == 0 || o.queues < 0 || o.queues > 4096 || o.users <= 0)
 		usage();
 	log_open("loom-bench-sched", LL_ERROR, NULL);
+	printf("passes timed by %s\n", bench_clock == CLOCK_MONOTONIC ? "the wall clock"
+	       : "this process's CPU time (--cpu-clock)");
 	bench_main(&o);
 	if (o.table)
 		bench_table(&o);

@@ -2,7 +2,7 @@
  * --autoscale: a synthetic workload through rmcore's real cluster (struct cluster,
  * sched_pass, outcome_report / outcome_committed, rm_node_drain) with a virtual clock,
  * once on a fixed machine of nodes.count nodes and once on one autoscaled pool driven by
- * as_decide, the policy code rmd runs. The cluster_ops below stand in for the agents:
+ * as_decide, the policy code rmd runs. simdrv.c's cluster_ops stand in for the agents:
  * a launch is remembered, and the attempt reports RUNNING then exit 0 after the job's run
  * time; a commit succeeds at once. The autoscaler's hooks succeed at once: an add names
  * its nodes, which register boot_delay later; a remove forgets the node.
@@ -26,155 +26,42 @@
 
 #define US 1000000LL
 
-struct run { /* an attempt that ends at end_us (seq: launch order, for ties) */
-	int64_t end_us, start_us;
-	uint64_t seq;
-	struct loom_id id;
-};
-
 struct boot {
 	int64_t at_us;
 	char *name;
 };
 
 struct asim {
-	struct cluster cl;
-	struct sched_result sr;
+	struct simdrv d;      /* the cluster and its stand-in agents */
 	const struct swf_trace *t;
 	const struct synth_as *as;
-	int64_t now;
-	struct run *heap;
-	size_t nheap, capheap;
-	uint64_t seq;
-	struct loom_id *commits;
-	size_t ncommits, capcommits;
 	double *wait;
 	size_t nwait, capwait;
 	struct boot *boots;
 	size_t nboots, capboots;
 	int32_t live, peak;   /* nodes paid for */
 	double node_us;
-	uint64_t nnames, nkills;
+	uint64_t nnames;
 };
 
-/* ---- the run heap (by end time, then launch order) --------------------------------- */
-
-static bool before(const struct run *a, const struct run *b)
+/* An attempt runs its job's run time (job ids are 1.. in trace order). */
+static int64_t run_us(void *arg, const struct rm_attempt *a)
 {
-	return a->end_us != b->end_us ? a->end_us < b->end_us : a->seq < b->seq;
+	return ((struct asim *)arg)->t->jobs[a->job->id - 1].run * US;
 }
 
-static void heap_push(struct asim *s, struct run r)
-{
-	size_t i = s->nheap++;
-
-	s->heap = xgrow(s->heap, &s->capheap, s->nheap, sizeof(*s->heap));
-	while (i > 0 && before(&r, &s->heap[(i - 1) / 2])) {
-		s->heap[i] = s->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	s->heap[i] = r;
-}
-
-static struct run heap_pop(struct asim *s)
-{
-	struct run top = s->heap[0], last = s->heap[--s->nheap];
-	size_t i = 0;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= s->nheap)
-			break;
-		if (c + 1 < s->nheap && before(&s->heap[c + 1], &s->heap[c]))
-			c++;
-		if (!before(&s->heap[c], &last))
-			break;
-		s->heap[i] = s->heap[c];
-		i = c;
-	}
-	if (s->nheap > 0)
-		s->heap[i] = last;
-	return top;
-}
-
-/* ---- cluster_ops: the agents ------------------------------------------------------- */
-
-static int64_t ops_now(void *arg)
-{
-	return ((struct asim *)arg)->now;
-}
-
-static void ops_launch(void *arg, struct rm_attempt *a)
+static void launched(void *arg, const struct rm_attempt *a)
 {
 	struct asim *s = arg;
-	int64_t run = s->t->jobs[a->job->id - 1].run; /* job ids are 1.. in trace order */
 
-	heap_push(s, (struct run){ s->now + run * US, s->now, s->seq++, a->id });
 	s->wait = xgrow(s->wait, &s->capwait, s->nwait + 1, sizeof(*s->wait));
-	s->wait[s->nwait++] = (double)(s->now - a->job->submit_us) / US;
+	s->wait[s->nwait++] = (double)(s->d.now - a->job->submit_us) / US;
 }
 
-static void ops_kill(void *arg, struct rm_attempt *a, const char *reason)
-{
-	(void)a;
-	(void)reason;
-	((struct asim *)arg)->nkills++;
-}
-
-static void ops_commit(void *arg, struct rm_attempt *a, bool commit)
-{
-	struct asim *s = arg;
-
-	if (!commit)
-		return;
-	s->commits = xgrow(s->commits, &s->capcommits, s->ncommits + 1, sizeof(*s->commits));
-	s->commits[s->ncommits++] = a->id;
-}
-
-static void ops_schedule(void *arg)
-{
-	(void)arg; /* a pass follows every event anyway */
-}
-
-static const struct cluster_ops sim_ops = { ops_now, ops_launch, ops_kill, ops_commit,
-					    ops_schedule, NULL };
-
-/* Commits asked for during the last step succeed now. */
-static void do_commits(struct asim *s)
-{
-	for (size_t i = 0; i < s->ncommits; i++) {
-		struct rm_attempt *a = cluster_attempt(&s->cl, &s->commits[i]);
-		if (a != NULL && a->state == ATT_COMMITTING)
-			outcome_committed(&s->cl, a, true, true, NULL);
-	}
-	s->ncommits = 0;
-}
-
-static void finish(struct asim *s, const struct run *r)
-{
-	struct rm_attempt *a = cluster_attempt(&s->cl, &r->id);
-	struct attempt_report rep = { .id = r->id, .state = AR_RUNNING, .progress = -1,
-				      .start_us = r->start_us };
-
-	if (a == NULL || !attempt_live(a))
-		return;
-	outcome_report(&s->cl, a, &rep);
-	rep.state = AR_EXITED;
-	rep.end_us = s->now;
-	outcome_report(&s->cl, a, &rep);
-}
-
-/* A registered node of procs vcores (the fixture's way: any non-NULL peer). */
+/* A registered node of procs vcores. */
 static void node_up(struct asim *s, const char *name)
 {
-	struct rm_node *n = cluster_find_node(&s->cl, name);
-
-	if (n == NULL)
-		n = cluster_add_node(&s->cl, name);
-	n->capacity.vcores_m = (int64_t)s->t->ppn * 1000;
-	n->capacity.mem_mb = (int64_t)s->t->ppn * 1024;
-	n->peer = (struct peer *)s;
-	node_set_state(n, NODE_RUNNING, "registered");
+	simdrv_node_up(&s->d, name, (int64_t)s->t->ppn * 1000, (int64_t)s->t->ppn * 1024);
 }
 
 static void submit(struct asim *s, const struct swf_job *j)
@@ -187,7 +74,7 @@ static void submit(struct asim *s, const struct swf_job *j)
 	spec.res.vcores_m = tp * 1000;
 	spec.res.mem_mb = tp * 1024;
 	snprintf(spec.name, sizeof(spec.name), "job%" PRId64, j->id);
-	cluster_add_job(&s->cl, &spec);
+	cluster_add_job(&s->d.cl, &spec);
 }
 
 /* ---- the autoscaler's actions, carried out at once ---------------------------------- */
@@ -206,21 +93,21 @@ static void apply_actions(struct asim *s, struct as_state *st, struct as_result 
 				s->boots = xgrow(s->boots, &s->capboots, s->nboots + 1,
 						 sizeof(*s->boots));
 				s->boots[s->nboots++] = (struct boot){
-					s->now + s->as->boot_delay_ms * 1000, xstrdup(names[k]) };
+					s->d.now + s->as->boot_delay_ms * 1000, xstrdup(names[k]) };
 			}
-			as_add_done(p, a->count, names, (size_t)a->count, s->now);
+			as_add_done(p, a->count, names, (size_t)a->count, s->d.now);
 			for (int32_t k = 0; k < a->count; k++)
 				free(names[k]);
 			free(names);
 			s->live += a->count;
 		} else if (a->kind == AS_DRAIN) {
-			struct rm_node *n = cluster_find_node(&s->cl, a->node);
-			if (n != NULL && rm_node_drain(&s->cl, n, -1, a->reason, err, sizeof(err)) < 0)
+			struct rm_node *n = cluster_find_node(&s->d.cl, a->node);
+			if (n != NULL && rm_node_drain(&s->d.cl, n, -1, a->reason, err, sizeof(err)) < 0)
 				log_error("rmsim", "%s", err);
 		} else {
-			struct rm_node *n = cluster_find_node(&s->cl, a->node);
+			struct rm_node *n = cluster_find_node(&s->d.cl, a->node);
 			if (n != NULL && n->state != NODE_DECOMMISSIONED && n->state != NODE_LOST)
-				node_lost(&s->cl, n, "released by the autoscaler");
+				node_lost(&s->d.cl, n, "released by the autoscaler");
 			as_released(p, a->node);
 			s->live--;
 		}
@@ -234,7 +121,7 @@ static void do_boots(struct asim *s, struct as_state *st)
 
 	for (size_t i = 0; i < s->nboots; i++) {
 		struct boot *b = &s->boots[i];
-		if (b->at_us > s->now) {
+		if (b->at_us > s->d.now) {
 			s->boots[k++] = *b;
 			continue;
 		}
@@ -257,6 +144,66 @@ static int64_t min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/* The next instant something happens, never before now. */
+static int64_t next_at(const struct asim *s, const struct as_state *st, size_t next,
+		       int64_t next_tick)
+{
+	int64_t at = simdrv_next(&s->d);
+
+	if (next < s->t->njobs)
+		at = min64(at, s->t->jobs[next].submit * US);
+	for (size_t i = 0; i < s->nboots; i++)
+		at = min64(at, s->boots[i].at_us);
+	if (st != NULL)
+		at = min64(at, next_tick);
+	if (at == INT64_MAX) {
+		log_error("rmsim", "tasks wait that no node can ever take");
+		abort();
+	}
+	return at < s->d.now ? s->d.now : at;
+}
+
+/* True once every job ended and (autoscaled) the pool settled at its minimum. */
+static bool settled(const struct asim *s, const struct as_state *st, size_t next)
+{
+	const struct cluster *cl = &s->d.cl;
+	int32_t counts[ASN_STATE_MAX] = { 0 };
+
+	if (next < s->t->njobs || cl->njob_state[JOB_SUCCEEDED] + cl->njob_state[JOB_FAILED] !=
+					  (int32_t)s->t->njobs)
+		return false;
+	if (st == NULL)
+		return true;
+	as_pool_counts(&st->pools[0], counts);
+	return counts[ASN_STARTING] == 0 && counts[ASN_DRAINING] == 0 &&
+	       counts[ASN_RELEASING] == 0 && counts[ASN_UP] <= st->pools[0].c.min;
+}
+
+static void summarise(struct asim *s, const struct as_state *st, int64_t t0,
+		      struct asim_out *o)
+{
+	int64_t last_end = s->d.last_end_us;
+
+	if (st == NULL) /* the fixed machine is paid for up to the last completion */
+		s->node_us = (double)s->t->max_nodes * (double)(last_end - t0);
+	memset(o, 0, sizeof(*o));
+	o->tasks = s->nwait;
+	o->jobs_failed = (size_t)s->d.cl.njob_state[JOB_FAILED];
+	o->node_s = s->node_us / US;
+	o->peak = s->peak;
+	o->makespan_s = (double)(last_end - t0) / US;
+	qsort(s->wait, s->nwait, sizeof(*s->wait), cmp_double);
+	for (size_t i = 0; i < s->nwait; i++)
+		o->mean_wait_s += s->wait[i] / (double)s->nwait;
+	if (s->nwait > 0) /* nearest rank */
+		o->p95_wait_s = s->wait[(size_t)ceil(0.95 * (double)s->nwait) - 1];
+	o->kills = s->d.nkills;
+	if (st != NULL) {
+		o->grows = st->pools[0].grows;
+		o->drains = st->pools[0].drains;
+	}
+}
+
 /* One replay: autoscaled when st is not NULL, else nodes.count fixed nodes. */
 static void replay(const struct swf_trace *t, const struct synth_as *as, struct as_state *st,
 		   struct asim_out *o)
@@ -264,12 +211,12 @@ static void replay(const struct swf_trace *t, const struct synth_as *as, struct 
 	struct asim s = { .t = t, .as = as };
 	struct as_result res = { 0 };
 	size_t next = 0;
-	int64_t t0 = t->jobs[0].submit * US, next_tick = t0, last_end = t0;
+	int64_t t0 = t->jobs[0].submit * US, next_tick = t0;
 	char name[64];
 
-	cluster_init(&s.cl, &sim_ops, &s);
-	s.cl.completed_kept = t->njobs; /* never trimmed: nothing calls cluster_trim */
-	s.now = t0;
+	simdrv_init(&s.d, run_us, launched, &s);
+	s.d.cl.completed_kept = t->njobs; /* never trimmed: nothing calls cluster_trim */
+	s.d.now = s.d.last_end_us = t0;
 	if (st == NULL) {
 		for (int64_t i = 0; i < t->max_nodes; i++) {
 			snprintf(name, sizeof(name), "node-%" PRId64, i + 1);
@@ -278,86 +225,36 @@ static void replay(const struct swf_trace *t, const struct synth_as *as, struct 
 		s.live = s.peak = (int32_t)t->max_nodes;
 	}
 	for (;;) {
-		while (next < t->njobs && t->jobs[next].submit * US <= s.now)
+		while (next < t->njobs && t->jobs[next].submit * US <= s.d.now)
 			submit(&s, &t->jobs[next++]);
-		while (s.nheap > 0 && s.heap[0].end_us <= s.now) {
-			struct run r = heap_pop(&s);
-			finish(&s, &r);
-			last_end = s.now;
-		}
-		do_commits(&s);
+		simdrv_step(&s.d);
 		if (st != NULL) {
 			do_boots(&s, st);
-			if (s.now >= next_tick) {
-				nodes_failures_tick(&s.cl);
-				as_decide(st, &s.cl, s.now, &res);
+			if (s.d.now >= next_tick) {
+				nodes_failures_tick(&s.d.cl);
+				as_decide(st, &s.d.cl, s.d.now, &res);
 				apply_actions(&s, st, &res);
 				next_tick += as->tick_ms * 1000;
 			}
 		}
-		sched_pass(&s.cl, &s.sr);
-		cluster_apply(&s.cl, &s.sr);
-		do_commits(&s);
+		sched_pass(&s.d.cl, &s.d.sr);
+		cluster_apply(&s.d.cl, &s.d.sr);
+		simdrv_commits(&s.d);
 		if (s.live > s.peak)
 			s.peak = s.live;
-
-		bool done = next == t->njobs && s.cl.njob_state[JOB_SUCCEEDED] +
-			    s.cl.njob_state[JOB_FAILED] == (int32_t)t->njobs;
-		int32_t counts[ASN_STATE_MAX] = { 0 };
-		if (st != NULL)
-			as_pool_counts(&st->pools[0], counts);
-		if (done && (st == NULL || (counts[ASN_STARTING] == 0 &&
-					    counts[ASN_DRAINING] == 0 &&
-					    counts[ASN_RELEASING] == 0 &&
-					    counts[ASN_UP] <= st->pools[0].c.min)))
+		if (settled(&s, st, next))
 			break;
-		int64_t at = INT64_MAX;
-		if (next < t->njobs)
-			at = t->jobs[next].submit * US;
-		if (s.nheap > 0)
-			at = min64(at, s.heap[0].end_us);
-		for (size_t i = 0; i < s.nboots; i++)
-			at = min64(at, s.boots[i].at_us);
-		if (st != NULL)
-			at = min64(at, next_tick);
-		if (at == INT64_MAX) {
-			log_error("rmsim", "tasks wait that no node can ever take");
-			abort();
-		}
-		if (at < s.now)
-			at = s.now;
-		s.node_us += (double)s.live * (double)(at - s.now);
-		s.now = at;
+		int64_t at = next_at(&s, st, next, next_tick);
+		s.node_us += (double)s.live * (double)(at - s.d.now);
+		s.d.now = at;
 	}
-	if (st == NULL) /* the fixed machine is paid for up to the last completion */
-		s.node_us = (double)t->max_nodes * (double)(last_end - t0);
-
-	memset(o, 0, sizeof(*o));
-	o->tasks = s.nwait;
-	o->jobs_failed = (size_t)s.cl.njob_state[JOB_FAILED];
-	o->node_s = s.node_us / US;
-	o->peak = s.peak;
-	o->makespan_s = (double)(last_end - t0) / US;
-	qsort(s.wait, s.nwait, sizeof(*s.wait), cmp_double);
-	for (size_t i = 0; i < s.nwait; i++)
-		o->mean_wait_s += s.wait[i] / (double)s.nwait;
-	if (s.nwait > 0) /* nearest rank */
-		o->p95_wait_s = s.wait[(size_t)ceil(0.95 * (double)s.nwait) - 1];
-	o->kills = s.nkills;
-	if (st != NULL) {
-		o->grows = st->pools[0].grows;
-		o->drains = st->pools[0].drains;
-	}
-
+	summarise(&s, st, t0, o);
 	for (size_t i = 0; i < s.nboots; i++)
 		free(s.boots[i].name);
 	free(s.boots);
-	free(s.heap);
-	free(s.commits);
 	free(s.wait);
 	as_result_free(&res);
-	sched_result_free(&s.sr);
-	cluster_free(&s.cl);
+	simdrv_free(&s.d);
 }
 
 void asim_run(const struct swf_trace *t, const struct synth_as *as, struct asim_out *fixed,

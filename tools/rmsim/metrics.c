@@ -5,7 +5,9 @@
  * makespan (first submit to last end) and, when the jobs name two queues or more (SWF
  * field 15), each queue's share of the processor-seconds delivered in the utilization
  * span. SWF carries no guarantees, so there is none to compare a share with; batch
- * replays preempt nothing. Printed for people or as one JSON object.
+ * replays preempt nothing. A --policy drf replay brings its own preemption count and
+ * leaf queue figures (qstats.c), which replace the SWF queue shares. Printed for people
+ * or as one JSON object.
  */
 #include "rmsim.h"
 
@@ -88,6 +90,9 @@ void metrics_free(struct metrics *m)
 	free(m->q);
 	m->q = NULL;
 	m->nq = 0;
+	qstats_free(m->lq, m->nlq);
+	m->lq = NULL;
+	m->nlq = 0;
 }
 
 void metrics_compute(const struct sim_out *o, size_t n, double max_procs, struct metrics *m)
@@ -131,6 +136,8 @@ void metrics_mean(const struct metrics *w, size_t n, struct metrics *mean)
 			q->jobs += w[i].q[k].jobs;
 			q->area += w[i].q[k].area;
 		}
+		qstats_merge(&mean->lq, &mean->nlq, w[i].lq, w[i].nlq);
+		mean->preemptions += w[i].preemptions;
 		mean->jobs += w[i].jobs;
 		mean->mean_wait += w[i].mean_wait / (double)n;
 		mean->p95_wait += w[i].p95_wait / (double)n;
@@ -161,6 +168,11 @@ void metrics_print_text(FILE *f, const struct metrics *w, size_t n, bool windows
 	metrics_mean(w, n, &mean);
 	if (windows)
 		text_row(f, "mean", &mean);
+	if (mean.nlq > 0) {
+		qstats_print_text(f, mean.lq, mean.nlq, mean.preemptions);
+		metrics_free(&mean);
+		return;
+	}
 	if (mean.nq > 0)
 		fprintf(f, "queue share of processor-seconds delivered (the workload sets no guarantees;"
 			   " preemptions 0):\n");
@@ -190,8 +202,13 @@ static void json_fields(FILE *f, const struct metrics *m)
 {
 	fprintf(f, "\"jobs\":%zu,\"mean_wait_s\":%.4f,\"p95_wait_s\":%.4f,"
 		   "\"mean_bounded_slowdown\":%.4f,\"utilization\":%.6f,\"makespan_s\":%.4f,"
-		   "\"preemptions\":0", m->jobs, m->mean_wait, m->p95_wait, m->mean_bsld,
-		m->util, m->makespan);
+		   "\"preemptions\":%llu", m->jobs, m->mean_wait, m->p95_wait, m->mean_bsld,
+		m->util, m->makespan, (unsigned long long)m->preemptions);
+	if (m->nlq > 0) {
+		fputc(',', f);
+		qstats_print_json(f, m->lq, m->nlq);
+		return;
+	}
 	if (m->nq == 0)
 		return;
 	fputs(",\"queues\":[", f);

@@ -123,7 +123,7 @@ static bool fits(const struct pnode *n, const struct pod *p, bool tight, uint32_
 	return res_fits(&p->want, &n->free) && gpu_pick(n, p, tight, mask);
 }
 
-static void bind(struct pnode *n, struct pod *p, uint32_t mask, int32_t node, int64_t now)
+static void pod_bind(struct pnode *n, struct pod *p, uint32_t mask, int32_t node, int64_t now)
 {
 	res_sub(&n->free, &p->want);
 	for (int g = 0; g < n->ngpu; g++)
@@ -258,7 +258,7 @@ static void start(struct replay *r, size_t i, int32_t node, uint32_t mask, int64
 {
 	struct pod *p = &r->w->pod[i];
 
-	bind(&r->w->node[node], p, mask, node, now);
+	pod_bind(&r->w->node[node], p, mask, node, now);
 	res_add(&r->used, &p->want);
 	peaks(r);
 	if (!r->hold)

@@ -4,6 +4,9 @@
  *   rmsim --trace FILE.swf[.gz] --policy POLICY [--window START:LEN]... [--windows paper]
  *         [--json]                       an SWF trace through a batch policy
  *   rmsim --config FILE.conf --policy POLICY [...]   a synthetic workload, likewise
+ *   rmsim --trace FILE.swf[.gz] --policy drf [--queues FILE] [...]
+ *                                        the same through rmcore's cluster and its
+ *                                        queue-aware scheduler, with preemption
  *   rmsim --config FILE.conf --autoscale [--json]
  *                                        the workload on rmcore's cluster: fixed-size
  *                                        against autoscaled (as_decide), node-seconds and wait
@@ -35,8 +38,13 @@ struct window {
 	size_t start, len;
 };
 
+/* --policy drf: not a batch policy but rmcore's own scheduler (drfsim.c). */
+static const struct batch_policy drf_policy = {
+	.name = "drf", .help = "rmcore's queue-aware scheduler (hierarchical DRF, gang, EASY "
+	"for time limits, preemption) on its real cluster; --queues FILE for the tree" };
+
 struct opts {
-	const char *trace, *config, *pods, *nodes, *packing;
+	const char *trace, *config, *pods, *nodes, *packing, *queues;
 	const struct batch_policy *pol;
 	struct window win[MAX_WINDOWS];
 	size_t nwin;
@@ -48,6 +56,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: rmsim --trace FILE.swf[.gz] --policy POLICY [--window START:LEN]..."
 		   " [--windows paper] [--json]\n"
 		   "       rmsim --config FILE.conf --policy POLICY [--window ...] [--json]\n"
+		   "       rmsim --trace FILE.swf[.gz] --policy drf [--queues FILE] [--window ...]"
+		   " [--json]\n"
 		   "       rmsim --config FILE.conf --autoscale [--json]\n"
 		   "       rmsim --pods PODS.csv --nodes NODES.csv [--packing NAME|all] [--hold]"
 		   " [--json]\n"
@@ -60,11 +70,15 @@ static void usage(FILE *f)
 		   "                      on nodes.count fixed nodes and on a pool scaled by the\n"
 		   "                      autoscaler's policy (autoscale.* keys): node-seconds,\n"
 		   "                      peak nodes, mean and p95 task wait, makespan\n"
+		   "  --queues FILE       --policy drf: the queue tree, from FILE's `queues` group\n"
+		   "                      (rmd.conf's format); SWF queue N goes to leaf \"qN\" if\n"
+		   "                      there is one, else to the default leaf\n"
 		   "  --hold              pods keep their resources to the end (the cluster fills)\n"
 		   "  --json              one JSON object instead of a table\n"
 		   "policies:\n");
 	for (size_t i = 0; i < batch_npolicies; i++)
 		fprintf(f, "  %-10s %s\n", batch_policies[i].name, batch_policies[i].help);
+	fprintf(f, "  %-10s %s\n", drf_policy.name, drf_policy.help);
 	fprintf(f, "packings (default: all):\n");
 	for (size_t i = 0; i < npackings; i++)
 		fprintf(f, "  %-10s %s\n", packings[i].name, packings[i].help);
@@ -134,6 +148,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "dump-config", no_argument, NULL, 'd' },
 		{ "hold", no_argument, NULL, 'H' },
 		{ "autoscale", no_argument, NULL, 'A' },
+		{ "queues", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -144,7 +159,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case 't': o->trace = optarg; break;
 		case 'p':
-			if ((o->pol = batch_policy_find(optarg)) == NULL)
+			if (strcmp(optarg, drf_policy.name) == 0)
+				o->pol = &drf_policy;
+			else if ((o->pol = batch_policy_find(optarg)) == NULL)
 				die_usage("unknown policy '%s'", optarg);
 			break;
 		case 'w': parse_window(o, optarg); break;
@@ -166,6 +183,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'd': synth_dump_defaults(stdout); exit(0);
 		case 'H': o->hold = true; break;
 		case 'A': o->autoscale = true; break;
+		case 'Q': o->queues = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: die_usage("bad option '%s'", argv[optind - 1]);
 		}
@@ -175,6 +193,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	if ((o->trace != NULL) + (o->config != NULL) + (o->pods != NULL) != 1)
 		die_usage("--trace is required (or --config, or --pods), and only one of them");
 	if (o->pods != NULL) {
+		if (o->queues != NULL)
+			die_usage("--queues is for --policy drf");
 		if (o->nodes == NULL)
 			die_usage("--pods needs --nodes");
 		if (o->pol != NULL || o->nwin > 0)
@@ -186,12 +206,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	if (o->autoscale) {
 		if (o->config == NULL)
 			die_usage("--autoscale needs --config");
-		if (o->pol != NULL || o->nwin > 0)
-			die_usage("--autoscale takes no --policy or --window");
+		if (o->pol != NULL || o->nwin > 0 || o->queues != NULL)
+			die_usage("--autoscale takes no --policy, --window or --queues");
 		return;
 	}
 	if (o->pol == NULL)
 		die_usage("--policy is required");
+	if (o->queues != NULL && o->pol != &drf_policy)
+		die_usage("--queues is for --policy drf");
 }
 
 /* Replays each packing policy (or the one asked for) and prints a row per policy. */
@@ -253,12 +275,39 @@ static int run_autoscale(const struct opts *o)
 	return 0;
 }
 
+/* One window through the batch policy or, for drf, rmcore's scheduler; fills m. */
+static int replay_window(const struct opts *o, const struct swf_trace *t,
+			 const struct window *w, struct metrics *m)
+{
+	struct sim_out *out = xcalloc(w->len, sizeof(*out));
+	struct leafq *lq = NULL;
+	size_t nlq = 0;
+	uint64_t preempted = 0;
+	char err[512];
+
+	if (o->pol != &drf_policy) {
+		sim_window(t, o->pol, w->start, w->len, out);
+	} else if (drf_window(t, o->queues, w->start, w->len, out, &lq, &nlq, &preempted, err,
+			      sizeof(err)) < 0) {
+		fprintf(stderr, "rmsim: window %zu:%zu: %s\n", w->start, w->len, err);
+		qstats_free(lq, nlq);
+		free(out);
+		return -1;
+	}
+	metrics_compute(out, w->len, (double)t->max_procs, m);
+	m->start = w->start;
+	m->preemptions = preempted;
+	m->lq = lq;
+	m->nlq = nlq;
+	free(out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct swf_trace t;
 	struct metrics *m;
-	struct sim_out *out;
 	char err[512];
 	bool windows;
 
@@ -284,18 +333,19 @@ int main(int argc, char **argv)
 			die_usage("window %zu:%zu goes past the %zu kept jobs", o.win[i].start,
 				  o.win[i].len, t.njobs);
 
-	m = xcalloc(o.nwin, sizeof(*m));
-	for (size_t i = 0; i < o.nwin; i++) {
-		out = xcalloc(o.win[i].len, sizeof(*out));
-		sim_window(&t, o.pol, o.win[i].start, o.win[i].len, out);
-		metrics_compute(out, o.win[i].len, (double)t.max_procs, &m[i]);
-		m[i].start = o.win[i].start;
-		free(out);
+	if (o.queues != NULL && drf_check_queues(o.queues, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rmsim: %s\n", err);
+		swf_free(&t);
+		return EXIT_USAGE;
 	}
+	m = xcalloc(o.nwin, sizeof(*m));
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < o.nwin; i++)
+		rc = replay_window(&o, &t, &o.win[i], &m[i]); /* a stall is rmcore's bug */
 	const char *src = o.trace != NULL ? o.trace : o.config;
-	if (o.json) {
+	if (rc == 0 && o.json) {
 		metrics_print_json(stdout, src, o.pol->name, m, o.nwin);
-	} else {
+	} else if (rc == 0) {
 		printf("%s %s: %zu of %zu records kept, %" PRId64 " nodes x %g processors\n"
 		       "policy %s: %s\n", o.trace ? "trace" : "synthetic", src, t.njobs,
 		       t.nrecords, t.max_nodes, t.ppn, o.pol->name, o.pol->help);
@@ -305,5 +355,5 @@ int main(int argc, char **argv)
 		metrics_free(&m[i]);
 	free(m);
 	swf_free(&t);
-	return 0;
+	return rc == 0 ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 /*
- * rmsim: replays Standard Workload Format traces through rmcore's batch policies with a
- * virtual clock, following the conventions of the published tables described in
+ * rmsim: replays Standard Workload Format traces through rmcore's batch policies (or, for
+ * --policy drf, its scheduler and preemption on the real cluster) with a virtual clock,
+ * following the conventions of the published tables described in
  * ../shared/traces/README.md. Internal header, sectioned by file.
  */
 #ifndef LOOM_RMSIM_H
@@ -12,6 +13,7 @@
 #include <stdio.h>
 
 #include "batch.h"
+#include "core.h"
 #include "resource.h"
 
 /* ---- swf.c ------------------------------------------------------------------------- */
@@ -66,17 +68,23 @@ struct qshare {
 	double share; /* area / all queues' area */
 };
 
+struct leafq;
+
 struct metrics {
 	size_t start, jobs;
 	double mean_wait, p95_wait, mean_bsld, util, makespan;
 	struct qshare *q; /* by queue number; NULL unless the jobs name two queues or more */
 	size_t nq;
+	uint64_t preemptions;  /* --policy drf; batch replays preempt nothing */
+	struct leafq *lq;      /* --policy drf: the leaf queues (qstats.c), owned; else NULL */
+	size_t nlq;
 };
 
-/* The figures of one replay; max_procs is the machine's processor count. */
+/* The figures of one replay; max_procs is the machine's processor count. The caller
+ * fills preemptions and lq itself. */
 void metrics_compute(const struct sim_out *o, size_t n, double max_procs, struct metrics *m);
-/* The mean of each figure over n windows (jobs: the total; queue shares: of the summed
- * areas). Free with metrics_free. */
+/* The mean of each figure over n windows (jobs and preemptions: the totals; queue shares
+ * and leaf figures: of the summed areas and times). Free with metrics_free. */
 void metrics_mean(const struct metrics *w, size_t n, struct metrics *mean);
 void metrics_free(struct metrics *m);
 void metrics_print_text(FILE *f, const struct metrics *w, size_t n, bool windows);
@@ -103,6 +111,104 @@ void synth_dump_defaults(FILE *f);
  * extract; *out is malloc'd. */
 int arrivals_load(const char *path, bool google, int64_t **out, size_t *n, char *err,
 		  size_t errlen);
+
+/* ---- simdrv.c: stand-in agents for rmcore's cluster on a virtual clock --------------- */
+
+struct simdrv_run { /* an attempt that ends at end_us (seq: launch order, for ties) */
+	int64_t end_us, start_us;
+	uint64_t seq;
+	struct loom_id id;
+};
+
+struct simdrv_kill { /* a kill asked at at_us; it takes effect after the attempt's grace */
+	int64_t at_us;
+	struct loom_id id;
+};
+
+struct simdrv {
+	struct cluster cl;
+	struct sched_result sr;   /* for the owner's passes */
+	int64_t now;              /* virtual time, microseconds */
+	int64_t last_end_us;      /* of the last completion simdrv_step handled */
+	uint64_t nkills;          /* kills asked for */
+	bool early_running;       /* report RUNNING right after launch (simdrv_report_started)
+				   * rather than just before the exit */
+	struct simdrv_run *heap;  /* running attempts by end time */
+	size_t nheap, capheap;
+	uint64_t seq;
+	struct loom_id *commits;  /* asked for since the last simdrv_commits */
+	size_t ncommits, capcommits;
+	struct simdrv_kill *kills; /* kills not yet in effect, in the order asked */
+	size_t nkill, capkills;
+	struct loom_id *started;  /* launched since the last simdrv_report_started */
+	size_t nstarted, capstarted;
+	/* the owner's: how long an attempt runs (us) and, optionally, a look at each launch */
+	int64_t (*run_us)(void *owner, const struct rm_attempt *a);
+	void (*launched)(void *owner, const struct rm_attempt *a);
+	void *owner;
+};
+
+/* A cluster (cluster_init's defaults) driven by d's agents. */
+void simdrv_init(struct simdrv *d, int64_t (*run_us)(void *, const struct rm_attempt *),
+		 void (*launched)(void *, const struct rm_attempt *), void *owner);
+void simdrv_free(struct simdrv *d);
+/* A registered node of the given capacity (added, or back again). */
+void simdrv_node_up(struct simdrv *d, const char *name, int64_t vcores_m, int64_t mem_mb);
+/* What is due by d->now: runs end (RUNNING, exit 0), kills take effect (KILLED), then
+ * the commits asked for succeed. */
+void simdrv_step(struct simdrv *d);
+/* The commits asked for since the last call succeed. */
+void simdrv_commits(struct simdrv *d);
+/* The attempts launched since the last call report RUNNING (early_running only). */
+void simdrv_report_started(struct simdrv *d);
+/* The next instant a run ends or a kill takes effect; INT64_MAX when none will. */
+int64_t simdrv_next(const struct simdrv *d);
+
+/* ---- qstats.c: each leaf queue's share over time against its guarantee (drf) ------- */
+
+/* One leaf of one replay (or, after qstats_merge, of several). */
+struct leafq {
+	char *path;            /* "root.q1" */
+	double guar;           /* guaranteed fraction of the cluster's vcores */
+	size_t jobs;
+	double wait_sum;       /* s, submission to (last) start, over its jobs */
+	double span;           /* s observed */
+	double share_area;     /* dominant share x s */
+	double waiting;        /* s it had jobs waiting */
+	double below;          /* ... of which below its guarantee */
+	double *ttg;           /* s from falling below the guarantee with jobs waiting to */
+	size_t nttg, capttg;   /* reaching it or having none waiting, one per episode */
+	uint64_t preempted;    /* attempts taken back from it */
+	int64_t since_us;      /* scratch: below with jobs waiting since; -1 = not */
+};
+
+/* The leaves of cl's tree, in depth-first order, with nothing observed yet. */
+struct leafq *qstats_new(const struct cluster *cl, size_t *n);
+/* The state after an instant, held from now_us until until_us. */
+void qstats_observe(struct leafq *lq, size_t n, const struct cluster *cl, int64_t now_us,
+		    int64_t until_us);
+/* Closes open episodes at end_us and takes the leaves' preemption counts. */
+void qstats_finish(struct leafq *lq, size_t n, const struct cluster *cl, int64_t end_us);
+/* Adds src's figures (same tree) into dst, which may start empty (*ndst 0). */
+void qstats_merge(struct leafq **dst, size_t *ndst, const struct leafq *src, size_t n);
+void qstats_free(struct leafq *lq, size_t n);
+void qstats_print_text(FILE *f, const struct leafq *lq, size_t n, uint64_t preemptions);
+void qstats_print_json(FILE *f, const struct leafq *lq, size_t n);
+
+/* ---- drfsim.c: --policy drf, the queue-aware scheduler on rmcore's cluster --------- */
+
+/*
+ * Replays jobs [first, first + len) of t through rmcore's cluster, sched_pass and
+ * preempt_pass on t->max_nodes nodes, with the queue tree of queues_path (NULL: one
+ * leaf). out gets one entry per job, in trace order; *lq the leaves' figures and
+ * *preempted the attempts taken back. Returns -1 with err when the queue file is bad
+ * or the replay stalls.
+ */
+int drf_window(const struct swf_trace *t, const char *queues_path, size_t first, size_t len,
+	       struct sim_out *out, struct leafq **lq, size_t *nlq, uint64_t *preempted,
+	       char *err, size_t errlen);
+/* Reads queues_path once, to refuse a bad file before any replay. */
+int drf_check_queues(const char *queues_path, char *err, size_t errlen);
 
 /* ---- autosim.c: --autoscale, fixed against autoscaled on rmcore's cluster ---------- */
 
