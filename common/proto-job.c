@@ -8,7 +8,7 @@
 #include "proto-util.h"
 #include "xmalloc.h"
 
-#define SPEC_FIELDS 24
+#define SPEC_FIELDS 25
 
 const char *const spec_mode_names[SPECULATE_MODE_MAX] = { "default", "on", "off" };
 
@@ -66,6 +66,7 @@ void msg_encode_job_submit(struct mpw *w, uint64_t id, const struct job_spec *s)
 	mpw_kbool(w, "gang", s->gang);
 	mpw_kint(w, "time_limit_ms", s->time_limit_ms);
 	prefer_encode(w, s);
+	mpw_kstr(w, "framework", s->framework);
 }
 
 /* "require_labels" / "exclude_labels": node labels (1..PROTO_LABEL_MAX-1 characters). */
@@ -200,6 +201,7 @@ static int spec_scalars(const msgpack_object *o, struct job_spec *s, struct mpr_
 	if (mpr_str(o, "name", false, s->name, sizeof s->name, e) < 0 ||
 	    mpr_str(o, "queue", false, s->queue, sizeof s->queue, e) < 0 ||
 	    mpr_str(o, "user", false, s->user, sizeof s->user, e) < 0 ||
+	    mpr_str(o, "framework", false, s->framework, sizeof s->framework, e) < 0 ||
 	    mpr_int(o, "ntasks", false, 1, PROTO_MAX_TASKS, &ntasks, e) < 0 ||
 	    mpr_res(o, "res", false, &s->res, e) < 0 ||
 	    mpr_int(o, "max_attempts", false, 0, 100, &max_attempts, e) < 0 ||

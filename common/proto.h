@@ -291,6 +291,7 @@ struct job_spec {
 	int64_t time_limit_ms;      /* per attempt; 0 = none. Past it the attempt is killed */
 	struct task_pref *prefer;   /* prefer[i]: task i's preferred nodes (data locality) */
 	int32_t nprefer;            /* <= ntasks; tasks past it prefer nothing */
+	char framework[PROTO_NAME_MAX]; /* the framework that owns it; "" = the built-in runner */
 };
 /* Decoding: only argv is required. Absent fields get ntasks 1, max_attempts 0 (cluster
  * default), priority 0, res all zero, name from argv[0], gang false, time_limit_ms 0,
@@ -354,5 +355,128 @@ void msg_encode_list_request(struct mpw *w, int type, uint64_t id,
 			     const struct msg_list_request *m);
 int msg_decode_list_request(const msgpack_object *o, struct msg_list_request *m,
 			    struct mpr_err *e);
+
+/* ---- frameworks <-> rmd (proto-fw.c; docs/PROTOCOL.md "Frameworks") ----------------- */
+
+#define PROTO_MAX_CONTAINERS 100000 /* one container_request's count */
+
+/* framework_register: who the framework is and where its containers are charged. */
+struct msg_fw_register {
+	char name[PROTO_NAME_MAX];  /* 1..127 characters, unique among connected frameworks */
+	char queue[PROTO_NAME_MAX]; /* "" = the default queue */
+	char user[PROTO_NAME_MAX];
+};
+void msg_encode_fw_register(struct mpw *w, uint64_t id, const struct msg_fw_register *m);
+int msg_decode_fw_register(const msgpack_object *o, struct msg_fw_register *m,
+			   struct mpr_err *e);
+
+/* A live container as the register reply lists it. */
+struct fw_container {
+	struct loom_id id;           /* the attempt: job-12.t3.a1 */
+	struct loom_id request;      /* its request job: job-12 */
+	char node[PROTO_NAME_MAX];
+	char host[PROTO_NAME_MAX];
+	char state[16];              /* "ALLOCATED", "STARTING" or "RUNNING" */
+	struct res res;
+};
+
+/* The reply to framework_register. */
+struct msg_fw_registered {
+	char name[PROTO_NAME_MAX];
+	bool resumed;                /* it was known: its containers and requests follow */
+	int ncontainers;
+	struct fw_container *containers; /* malloc'd */
+	int nrequests;
+	struct loom_id *requests;    /* unfinished request jobs, malloc'd */
+};
+void msg_encode_fw_registered(struct mpw *w, uint64_t id, const struct msg_fw_registered *m);
+int msg_decode_fw_registered(const msgpack_object *o, struct msg_fw_registered *m,
+			     struct mpr_err *e);
+void msg_fw_registered_free(struct msg_fw_registered *m);
+
+/* container_request: count containers of res each (one request job). */
+struct msg_container_request {
+	int32_t count;               /* 1..PROTO_MAX_CONTAINERS */
+	struct res res;
+	bool gang;
+	int32_t priority;            /* -1000..1000 */
+	int64_t time_limit_ms;       /* 0 = none, else from launch on */
+	char **require_labels;       /* NULL-terminated, nrequire_labels of them */
+	int nrequire_labels;
+	char **exclude_labels;
+	int nexclude_labels;
+	char **prefer;               /* node names, <= PROTO_MAX_PREFER, for every container */
+	int nprefer;
+	char name[PROTO_NAME_MAX];   /* for people; "" = the framework's name */
+};
+void msg_encode_container_request(struct mpw *w, uint64_t id,
+				  const struct msg_container_request *m);
+int msg_decode_container_request(const msgpack_object *o, struct msg_container_request *m,
+				 struct mpr_err *e);
+void msg_container_request_free(struct msg_container_request *m);
+
+/* container_launch: runs argv in an ALLOCATED container. */
+struct msg_container_launch {
+	struct loom_id container;    /* an attempt id */
+	char **argv;                 /* NULL-terminated, nargv >= 1 */
+	int nargv;
+	char **env;                  /* "KEY=VALUE", NULL-terminated */
+	int nenv;
+	char *workdir;               /* absolute path or "" (the container's own directory) */
+};
+void msg_encode_container_launch(struct mpw *w, uint64_t id,
+				 const struct msg_container_launch *m);
+int msg_decode_container_launch(const msgpack_object *o, struct msg_container_launch *m,
+				struct mpr_err *e);
+void msg_container_launch_free(struct msg_container_launch *m);
+
+/* container_release: one container ({container}) or a whole request ({request}). */
+struct msg_container_release {
+	struct loom_id target;       /* an attempt id, or a job id when whole */
+	bool whole;                  /* the request job: every container and pending one */
+};
+void msg_encode_container_release(struct mpw *w, uint64_t id,
+				  const struct msg_container_release *m);
+int msg_decode_container_release(const msgpack_object *o, struct msg_container_release *m,
+				 struct mpr_err *e);
+
+/* The reply to container_request: {request: "job-12"}. */
+void msg_encode_container_requested(struct mpw *w, uint64_t id, const struct loom_id *req);
+int msg_decode_container_requested(const msgpack_object *o, struct loom_id *req,
+				   struct mpr_err *e);
+
+/* What happened to a container (container_event's "kind"). */
+enum cev_fw_kind {
+	CONT_ALLOCATED, CONT_RUNNING, CONT_EXITED, CONT_FAILED, CONT_RELEASED, CONT_LOST,
+	CONT_PREEMPTING, CONT_PREEMPTED, CONT_KIND_MAX
+};
+extern const char *const container_event_names[CONT_KIND_MAX]; /* "allocated", ... */
+
+/* rmd -> framework: container_event (pushed, request id 0). */
+struct msg_container_event {
+	int kind;                    /* enum cev_fw_kind */
+	struct loom_id container;
+	struct loom_id request;
+	char node[PROTO_NAME_MAX];
+	char host[PROTO_NAME_MAX];
+	struct res res;
+	int exit_code;               /* exited: the exit code (0 when signalled) */
+	int signal;                  /* exited: the terminating signal, 0 if none */
+	char reason[PROTO_REASON_MAX];
+	int64_t grace_ms;            /* preempting: SIGTERM comes now, SIGKILL after this */
+};
+void msg_encode_container_event(struct mpw *w, const struct msg_container_event *m);
+int msg_decode_container_event(const msgpack_object *o, struct msg_container_event *m,
+			       struct mpr_err *e);
+
+/* rmd -> framework: node_event (pushed, request id 0): a node was lost. */
+struct msg_node_event {
+	char node[PROTO_NAME_MAX];
+	char state[16];              /* the node's state name, "LOST" */
+	char reason[PROTO_REASON_MAX];
+};
+void msg_encode_node_event(struct mpw *w, const struct msg_node_event *m);
+int msg_decode_node_event(const msgpack_object *o, struct msg_node_event *m,
+			  struct mpr_err *e);
 
 #endif

@@ -21,6 +21,7 @@ const char *const attempt_state_names[ATT_STATE_MAX] = {
 	[ATT_FAILED] = "FAILED",
 	[ATT_KILLED] = "KILLED",
 	[ATT_LOST] = "LOST",
+	[ATT_ALLOCATED] = "ALLOCATED",
 };
 
 #define B(s) (1u << (s))
@@ -29,6 +30,7 @@ static const unsigned attempt_legal[ATT_STATE_MAX] = {
 	[ATT_STARTING] = B(ATT_RUNNING) | B(ATT_COMMITTING) | ENDS,
 	[ATT_RUNNING] = B(ATT_COMMITTING) | ENDS,
 	[ATT_COMMITTING] = B(ATT_SUCCEEDED) | ENDS,
+	[ATT_ALLOCATED] = B(ATT_STARTING) | B(ATT_KILLED) | B(ATT_LOST),
 };
 #undef ENDS
 #undef B
@@ -42,7 +44,13 @@ bool attempt_transition_legal(enum attempt_state from, enum attempt_state to)
 
 bool attempt_live(const struct rm_attempt *a)
 {
-	return a->state == ATT_STARTING || a->state == ATT_RUNNING || a->state == ATT_COMMITTING;
+	return a->state == ATT_STARTING || a->state == ATT_RUNNING ||
+	       a->state == ATT_COMMITTING || a->state == ATT_ALLOCATED;
+}
+
+bool job_is_framework(const struct rm_job *j)
+{
+	return j->spec.framework[0] != '\0';
 }
 
 /* Gives the attempt's reservation back to its node. */
@@ -105,7 +113,7 @@ struct rm_attempt *attempt_start(struct cluster *cl, struct rm_job *j, struct rm
 	a->job = j;
 	a->task = t;
 	a->node = n;
-	a->state = ATT_STARTING;
+	a->state = job_is_framework(j) ? ATT_ALLOCATED : ATT_STARTING;
 	a->progress = -1;
 	a->holds_res = true;
 	res_add(&n->used, &j->spec.res);
@@ -122,15 +130,49 @@ struct rm_attempt *attempt_start(struct cluster *cl, struct rm_job *j, struct rm
 	/* A second live attempt (a speculative copy) finds its task running already. */
 	if (t->state != TASK_RUNNING)
 		task_set_state(j, t, TASK_RUNNING, "placed");
-	cev_attempt(CEV_ATTEMPT_PLACED, a, ATT_STARTING, "placed");
-	cl->ops->launch(cl->arg, a);
+	cev_attempt(CEV_ATTEMPT_PLACED, a, a->state, "placed");
+	if (a->state == ATT_STARTING)
+		cl->ops->launch(cl->arg, a);
+	else if (cl->ops->allocated != NULL)
+		cl->ops->allocated(cl->arg, a);
 	return a;
+}
+
+static char **strv_dup(char *const *v, int n)
+{
+	char **c = xcalloc((size_t)n + 1, sizeof(*c));
+
+	for (int i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	return c;
+}
+
+void attempt_launch(struct cluster *cl, struct rm_attempt *a, char *const *argv, int nargv,
+		    char *const *env, int nenv, const char *workdir)
+{
+	if (a->state != ATT_ALLOCATED)
+		return;
+	mpr_strv_free(a->argv);
+	mpr_strv_free(a->env);
+	free(a->workdir);
+	a->argv = strv_dup(argv, nargv);
+	a->nargv = nargv;
+	a->env = strv_dup(env, env != NULL ? nenv : 0);
+	a->nenv = env != NULL ? nenv : 0;
+	a->workdir = xstrdup(workdir != NULL ? workdir : "");
+	if (attempt_set_state(a, ATT_STARTING, "launched by its framework") < 0)
+		return;
+	cl->ops->launch(cl->arg, a);
 }
 
 void attempt_kill(struct cluster *cl, struct rm_attempt *a, const char *reason)
 {
 	if (!attempt_live(a) || a->state == ATT_COMMITTING || a->kill_sent)
 		return;
+	if (a->state == ATT_ALLOCATED) { /* nothing runs: nobody to ask */
+		outcome_ended(cl, a, ATT_KILLED, reason);
+		return;
+	}
 	a->kill_sent = true;
 	free(a->reason);
 	a->reason = xstrdup(reason);
@@ -186,5 +228,8 @@ void attempt_free(struct rm_attempt *a)
 		return;
 	free(a->reason);
 	free(a->log_tail);
+	mpr_strv_free(a->argv);
+	mpr_strv_free(a->env);
+	free(a->workdir);
 	free(a);
 }

@@ -25,6 +25,8 @@ const struct conf_entry rm_conf_table[] = {
 	  "attempts per task when a job does not say (LOST attempts do not count)" },
 	{ "kill_grace", CONF_MS, 0, 3600000, "\"5s\"", F(kill_grace_ms),
 	  "time between SIGTERM and SIGKILL when rmd stops an attempt" },
+	{ "framework_grace", CONF_MS, 0, DAY_MS, "\"30s\"", F(framework_grace_ms),
+	  "a framework whose connection dropped keeps its containers this long to come back" },
 	{ "completed_jobs_kept", CONF_INT, 0, 100000000, "10000", F(completed_jobs_kept),
 	  "finished jobs kept for queries; the oldest are dropped beyond this" },
 	{ "log_timeout", CONF_MS, 100, 600000, "\"10s\"", F(log_timeout_ms),

@@ -58,6 +58,9 @@ enum attempt_state {
 	ATT_FAILED,     /* exited non-zero, signalled, failed to launch or to commit */
 	ATT_KILLED,     /* stopped by the resource manager (not counted as a failure) */
 	ATT_LOST,       /* its node was lost (not counted as a failure) */
+	/* Last: stored states keep their numbers. A framework's container: placed, holding
+	 * its node's resources, nothing runs until the framework launches it. */
+	ATT_ALLOCATED,
 	ATT_STATE_MAX
 };
 
@@ -91,6 +94,10 @@ struct rm_attempt {
 	int64_t start_us, end_us, rss_mb;
 	char *reason;     /* NULL = none */
 	char *log_tail;   /* NULL = none */
+	/* A framework container's launch (attempt_launch); NULL for the built-in runner's,
+	 * which run their job's argv. */
+	char **argv, **env, *workdir;
+	int nargv, nenv;
 	struct rm_attempt *node_prev, *node_next; /* the node's live attempts */
 };
 
@@ -208,6 +215,8 @@ struct cluster_ops {
 	void (*schedule)(void *arg);  /* capacity or work changed: run a placement pass soon */
 	/* Optional (NULL: nothing is kept): records a change that must survive a restart. */
 	void (*journal)(void *arg, enum journal_kind k, const void *obj);
+	/* Optional: a framework job's attempt was placed (ALLOCATED); its owner is told. */
+	void (*allocated)(void *arg, struct rm_attempt *a);
 };
 
 struct cluster {
@@ -351,10 +360,18 @@ bool attempt_transition_legal(enum attempt_state from, enum attempt_state to);
 int attempt_set_state_(struct rm_attempt *a, enum attempt_state s, const char *reason,
 		       const char *caller);
 bool attempt_live(const struct rm_attempt *a);
-/* Creates the next attempt of task t on node n (STARTING, resources reserved). */
+/* True for a job a framework owns (its attempts are containers; see outcome.c). */
+bool job_is_framework(const struct rm_job *j);
+/* Creates the next attempt of task t on node n, resources reserved: STARTING and launched
+ * for the built-in runner, ALLOCATED (ops->allocated told) for a framework's job. */
 struct rm_attempt *attempt_start(struct cluster *cl, struct rm_job *j, struct rm_task *t,
 				 struct rm_node *n);
-/* Stops an attempt: asks its node to kill it (once) and remembers why. */
+/* A framework launches argv (env, workdir "" = its own) in an ALLOCATED attempt: it is
+ * STARTING and ops->launch sends it. The strings are copied onto the attempt. */
+void attempt_launch(struct cluster *cl, struct rm_attempt *a, char *const *argv, int nargv,
+		    char *const *env, int nenv, const char *workdir);
+/* Stops an attempt: asks its node to kill it (once) and remembers why. An ALLOCATED one
+ * has no process: it ends KILLED at once. */
 void attempt_kill(struct cluster *cl, struct rm_attempt *a, const char *reason);
 /* Kills the live attempts of t except keep. */
 void task_kill_others(struct cluster *cl, struct rm_task *t, struct rm_attempt *keep,
@@ -380,6 +397,9 @@ void outcome_committed(struct cluster *cl, struct rm_attempt *a, bool commit, bo
 /* The attempt ended as s (FAILED, KILLED, LOST): release, then retry or fail its task. */
 void outcome_ended(struct cluster *cl, struct rm_attempt *a, enum attempt_state s,
 		   const char *reason);
+/* A framework job after a restart: rmd does not place its containers again, so a task
+ * whose container ended, or was not found again, is final; the job may be done. */
+void outcome_fw_recovered(struct cluster *cl, struct rm_job *j);
 
 /* ---- sched.c: queue-aware placement, no I/O ---------------------------------------- */
 

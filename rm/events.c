@@ -32,6 +32,13 @@ void cev_set_sink(cev_sink_fn fn, void *arg)
 	sink_arg = arg;
 }
 
+static const struct cev_observer *observer;
+
+void cev_set_observer(const struct cev_observer *o)
+{
+	observer = o;
+}
+
 /* Fills the common fields and hands the event to the sink. */
 static void emit(enum cev_kind kind, const char *id, const char *node, const char *from,
 		 const char *to, const char *text)
@@ -52,6 +59,8 @@ static void emit(enum cev_kind kind, const char *id, const char *node, const cha
 
 void cev_node(const struct rm_node *n, int to, const char *reason)
 {
+	if (observer != NULL && observer->node != NULL)
+		observer->node(observer->arg, n, to, reason);
 	emit(CEV_NODE_STATE, n->name, n->name, node_state_names[n->state], node_state_names[to],
 	     reason);
 }
@@ -69,6 +78,8 @@ void cev_attempt(enum cev_kind kind, const struct rm_attempt *a, int to, const c
 {
 	char id[ID_BUFSZ];
 
+	if (observer != NULL && observer->attempt != NULL)
+		observer->attempt(observer->arg, kind, a, to, reason);
 	emit(kind, id_format(&a->id, id, sizeof(id)), a->node->name,
 	     kind == CEV_ATTEMPT_STATE ? attempt_state_names[a->state] : NULL,
 	     attempt_state_names[to], reason);

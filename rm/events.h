@@ -51,6 +51,16 @@ struct cluster_event {
 typedef void (*cev_sink_fn)(void *arg, struct cluster_event *ev);
 /* Installs the sink (NULL: events are dropped). ev is only valid during the call. */
 void cev_set_sink(cev_sink_fn fn, void *arg);
+/* Sees the records themselves, before the change is made (a->state and n->state are
+ * still the old ones): rmd's frameworks (framework.c) turn their containers' changes
+ * into container events. NULL: none. */
+struct cev_observer {
+	void (*attempt)(void *arg, enum cev_kind kind, const struct rm_attempt *a, int to,
+			const char *reason);
+	void (*node)(void *arg, const struct rm_node *n, int to, const char *reason);
+	void *arg;
+};
+void cev_set_observer(const struct cev_observer *o);
 void cev_node(const struct rm_node *n, int to, const char *reason);
 void cev_job(enum cev_kind kind, uint64_t job, int from, int to, const char *reason);
 void cev_attempt(enum cev_kind kind, const struct rm_attempt *a, int to, const char *reason);

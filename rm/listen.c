@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "autoscale-run.h"
+#include "framework.h"
 #include "log.h"
 #include "net.h"
 #include "rm.h"
@@ -21,6 +22,7 @@
 
 #define NODE_ROLES ROLE_NODE
 #define CLIENT_ROLES (ROLE_CLIENT | ROLE_FRAMEWORK)
+#define FW_ROLES ROLE_FRAMEWORK
 
 static const struct dispatch_entry node_table[] = {
 	{ MSG_HELLO, 0, msg_hello },
@@ -46,6 +48,11 @@ static const struct dispatch_entry client_table[] = {
 	{ MSG_AUTOSCALE_INFO, CLIENT_ROLES, msg_autoscale_info },
 	{ MSG_QUEUE_LIST, CLIENT_ROLES, msg_queue_list },
 	{ MSG_QUEUE_RELOAD, CLIENT_ROLES, msg_queue_reload },
+	{ MSG_FRAMEWORK_REGISTER, FW_ROLES, msg_framework_register },
+	{ MSG_CONTAINER_REQUEST, FW_ROLES, msg_container_request },
+	{ MSG_CONTAINER_LAUNCH, FW_ROLES, msg_container_launch },
+	{ MSG_CONTAINER_RELEASE, FW_ROLES, msg_container_release },
+	{ MSG_FRAMEWORK_UNREGISTER, FW_ROLES, msg_framework_unregister },
 };
 
 static const char *const port_names[PORT_MAX] = { "client", "node" };
@@ -70,6 +77,9 @@ static void on_close(struct peer *p, const char *why, void *arg)
 	log_debug("net", "%s connection %s closed: %s", port_names[c->port], peer_desc(p), why);
 	if (c->node != NULL)
 		node_disconnected(rmd, c, why);
+	if (c->fw != NULL)
+		framework_disconnected(rmd, c->fw, why);
+	c->fw = NULL;
 	logs_peer_closed(rmd, p);
 	journal_peer_closed(rmd, p);
 	events_peer_closed(rmd, p);

@@ -60,7 +60,7 @@ void metrics_note_event(struct rmd *rmd, const struct cluster_event *ev)
 		m->attempts_placed++;
 		break;
 	case CEV_ATTEMPT_STATE:
-		if ((s = state_of(ev->to, attempt_state_names, ATT_STATE_MAX)) >= ATT_SUCCEEDED)
+		if ((s = state_of(ev->to, attempt_state_names, ATT_LOST + 1)) >= ATT_SUCCEEDED)
 			m->attempts_ended[s]++;
 		break;
 	case CEV_JOB_STATE:
@@ -149,7 +149,7 @@ static void write_attempts(struct rmd *rmd, struct evbuffer *out)
 	prom_single(out, "loom_attempts_started_total", "counter",
 		    "Attempts placed on a node since rmd started.", (double)m->attempts_placed);
 	by_state(out, "loom_attempts_total", "counter", "Attempts that ended, by outcome.",
-		 "outcome", outcomes, m->attempts_ended, ATT_SUCCEEDED, ATT_STATE_MAX);
+		 "outcome", outcomes, m->attempts_ended, ATT_SUCCEEDED, ATT_LOST + 1);
 	write_spec(rmd, out);
 	prom_single(out, "loom_attempts_preempted_total", "counter",
 		    "Attempts taken back for queues below their guarantee since rmd started.",

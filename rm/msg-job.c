@@ -76,6 +76,12 @@ void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void
 		reply_bad(p, id, &e);
 		return;
 	}
+	if (s.framework[0] != '\0') { /* frameworks' jobs come from container_request */
+		peer_send_error(p, id, ERR_BAD_REQUEST, "framework",
+				"framework: set by container_request only");
+		job_spec_free(&s);
+		return;
+	}
 	int vrc = job_validate(&rmd->cl, &s, field, sizeof(field), msg, sizeof(msg));
 	if (autoscale_validate(rmd, &s, vrc, field, sizeof(field), msg, sizeof(msg)) < 0) {
 		log_info("job", "submission from %s refused: %s: %s", c->name, field, msg);

@@ -69,7 +69,7 @@ static void adopt(struct rmd *rmd, struct rm_node *n, const struct msg_node_regi
 	snprintf(why, sizeof(why), "not reported by %s when it registered again", n->name);
 	for (a = n->live_head; a != NULL; a = next) {
 		next = a->node_next;
-		if (!a->mark)
+		if (!a->mark && a->state != ATT_ALLOCATED) /* nothing runs in an allocated one */
 			outcome_ended(&rmd->cl, a, ATT_LOST, why);
 	}
 	for (int i = 0; i < m->nattempts; i++) {

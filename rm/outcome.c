@@ -4,6 +4,11 @@
  * its attempts are spent, fails the job. LOST and KILLED attempts (preempted ones too)
  * never count as failures; one killed at its time limit ends FAILED and fails its task
  * at once, as Slurm's TIMEOUT.
+ *
+ * A framework's container (a job with spec.framework) is the framework's business: an
+ * exit 0 succeeds without a commit, anything else fails, and either way its task is final
+ * (rmd never retries it, nor fails the job: the framework decides). The request job
+ * succeeds once every task is final.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,11 +52,25 @@ static enum attempt_state killed_as(const struct rm_attempt *a)
 	return a->timed_out ? ATT_FAILED : ATT_KILLED;
 }
 
+/* A framework container exited 0: through COMMITTING (the setters' path) to SUCCEEDED,
+ * with nothing to commit. */
+static void fw_exited_ok(struct cluster *cl, struct rm_attempt *a)
+{
+	job_started(cl, a->job);
+	if (attempt_set_state(a, ATT_COMMITTING, "exited 0") < 0)
+		return;
+	outcome_ended(cl, a, ATT_SUCCEEDED, "exited 0");
+}
+
 /* An attempt exited 0: the first one commits, any other has its output discarded. */
 static void exited_ok(struct cluster *cl, struct rm_attempt *a)
 {
 	struct rm_task *t = a->task;
 
+	if (job_is_framework(a->job)) {
+		fw_exited_ok(cl, a);
+		return;
+	}
 	if (a->state == ATT_COMMITTING) { /* a repeat (after a reconnect): ask again */
 		cl->ops->commit(cl->arg, a, true);
 		return;
@@ -150,6 +169,55 @@ static void fail_timed_out(struct cluster *cl, struct rm_job *j, struct rm_task 
 	job_end(cl, j, JOB_FAILED, why);
 }
 
+/* A request job succeeds once every one of its tasks is final. */
+static void fw_job_done(struct cluster *cl, struct rm_job *j)
+{
+	int32_t done = j->ntask_state[TASK_SUCCEEDED] + j->ntask_state[TASK_FAILED] +
+		       j->ntask_state[TASK_KILLED];
+
+	if (done < j->spec.ntasks || job_finished(j))
+		return;
+	job_started(cl, j);
+	job_set_state(cl, j, JOB_SUCCEEDED, "every container ended");
+	cl->ops->schedule(cl->arg);
+}
+
+/* A framework container's end is its task's: SUCCEEDED, FAILED or KILLED (lost,
+ * released, preempted); the job succeeds with its last final task. */
+static void fw_task_final(struct cluster *cl, struct rm_job *j, struct rm_task *t,
+			  enum attempt_state s, const char *reason)
+{
+	if (s == ATT_SUCCEEDED) {
+		task_set_state(j, t, TASK_COMMITTING, reason);
+		task_set_state(j, t, TASK_SUCCEEDED, reason);
+		cluster_journal(cl, JOURNAL_TASK_COMMITTED, task_last_attempt(t));
+	} else {
+		task_set_state(j, t, s == ATT_FAILED ? TASK_FAILED : TASK_KILLED, reason);
+	}
+	fw_job_done(cl, j);
+}
+
+void outcome_fw_recovered(struct cluster *cl, struct rm_job *j)
+{
+	char why[PROTO_REASON_MAX], id[ID_BUFSZ];
+
+	for (int32_t i = 0; i < j->spec.ntasks && !job_finished(j); i++) {
+		struct rm_task *t = &j->tasks[i];
+		const struct rm_attempt *a = task_last_attempt(t);
+		if (t->state != TASK_PENDING || a == NULL)
+			continue;
+		job_take_unplaced(j, i);
+		snprintf(why, sizeof(why), "container %s %s before rmd restarted: %s",
+			 id_format(&a->id, id, sizeof(id)),
+			 a->recovered ? "was not found again" : "ended",
+			 a->reason != NULL ? a->reason : "");
+		task_set_state(j, t, a->state == ATT_FAILED ? TASK_FAILED : TASK_KILLED, why);
+	}
+	if (!job_has_unplaced(j))
+		job_queue_remove(cl, j);
+	fw_job_done(cl, j);
+}
+
 void outcome_ended(struct cluster *cl, struct rm_attempt *a, enum attempt_state s,
 		   const char *reason)
 {
@@ -161,14 +229,20 @@ void outcome_ended(struct cluster *cl, struct rm_attempt *a, enum attempt_state 
 		a->end_us = cluster_now(cl);
 	if (attempt_set_state(a, s, reason) < 0)
 		return;
-	cluster_journal(cl, JOURNAL_ATTEMPT_ENDED, a);
-	if (s == ATT_FAILED && !a->timed_out) /* a time limit is no fault of the node */
+	if (s != ATT_SUCCEEDED) /* a framework's success is journaled as its task's */
+		cluster_journal(cl, JOURNAL_ATTEMPT_ENDED, a);
+	/* A time limit is no fault of the node, nor is a framework's exit code. */
+	if (s == ATT_FAILED && !a->timed_out && !job_is_framework(j))
 		failures_attempt_failed(cl, a); /* may exclude the node for j, or for all */
 	if (t->committer == a)
 		t->committer = NULL;
 	cl->ops->schedule(cl->arg); /* its resources are free again */
 	if (task_finished(t) || job_finished(j) || t->committer != NULL || t->nlive > 0)
 		return;
+	if (job_is_framework(j)) {
+		fw_task_final(cl, j, t, s, reason);
+		return;
+	}
 	if (task_timed_out(t)) {
 		fail_timed_out(cl, j, t);
 		return;

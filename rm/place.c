@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 
+#include "framework.h"
 #include "log.h"
 #include "rm.h"
 #include "timeutil.h"
@@ -44,6 +45,15 @@ static void ops_launch(void *arg, struct rm_attempt *a)
 		.kill_grace_ms = rmd->conf.kill_grace_ms,
 	};
 
+	if (a->argv != NULL) { /* a framework's launch: its command, its own output */
+		m.argv = a->argv;
+		m.nargv = a->nargv;
+		m.env = a->env;
+		m.nenv = a->nenv;
+		m.output_dir = "";
+		m.workdir = a->workdir;
+	}
+
 	snprintf(m.user, sizeof(m.user), "%s", s->user);
 	journal_launched(rmd, a); /* before the launch leaves: attempt numbers stay unique */
 	log_info("sched", "placed %s on %s", id_format(&a->id, id, sizeof(id)), a->node->name);
@@ -77,8 +87,22 @@ static void ops_kill(void *arg, struct rm_attempt *a, const char *reason)
 {
 	struct rmd *rmd = arg;
 
+	if (a->preempted)
+		framework_preempting(rmd, a, rmd->cl.sc.preempt_grace_ms, reason);
 	send_kill(rmd, a->node, &a->id, reason,
 		  a->preempted ? rmd->cl.sc.preempt_grace_ms : rmd->conf.kill_grace_ms);
+}
+
+/* A framework's container was placed: kept like a launch, then its framework is told. */
+static void ops_allocated(void *arg, struct rm_attempt *a)
+{
+	struct rmd *rmd = arg;
+	char id[ID_BUFSZ];
+
+	journal_launched(rmd, a); /* attempt numbers stay unique across restarts */
+	log_info("sched", "allocated %s on %s for framework %s",
+		 id_format(&a->id, id, sizeof(id)), a->node->name, a->job->spec.framework);
+	framework_allocated(rmd, a);
 }
 
 static void ops_commit(void *arg, struct rm_attempt *a, bool commit)
@@ -103,6 +127,7 @@ const struct cluster_ops rm_cluster_ops = {
 	.commit = ops_commit,
 	.schedule = ops_schedule,
 	.journal = journal_change,
+	.allocated = ops_allocated,
 };
 
 void place_pass(struct rmd *rmd)

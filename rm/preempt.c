@@ -69,7 +69,8 @@ static void scratch_build(const struct cluster *cl, struct scratch *s)
 	s->mine = xcalloc(cl->nnodes + 1, sizeof(*s->mine));
 	for (size_t i = 0; i < cl->nnodes; i++)
 		for (struct rm_attempt *a = cl->nodes[i]->live_head; a && s->n < cap; a = a->node_next)
-			if ((a->state == ATT_STARTING || a->state == ATT_RUNNING) && a->holds_res &&
+			if ((a->state == ATT_ALLOCATED || a->state == ATT_STARTING ||
+			     a->state == ATT_RUNNING) && a->holds_res &&
 			    !a->kill_sent && !a->preempted && !a->job->spec.gang &&
 			    a->job->queue != NULL && a->job->queue->c.preemptable)
 				s->c[s->n++] = (struct cand){ .a = a, .node = i };

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "framework.h"
 #include "log.h"
 #include "rm.h"
 #include "store.h"
@@ -292,6 +293,12 @@ void recover_end(struct rmd *rmd, const char *why)
 		evtimer_del(rmd->ev_recovery);
 	log_info("recover", "recovery over (%s): %llu attempt(s) adopted; placing what waits",
 		 why, (unsigned long long)rmd->rec.adopted);
+	for (uint64_t id = 1; id < rmd->cl.next_job; id++) {
+		struct rm_job *j = cluster_job(&rmd->cl, id);
+		if (j != NULL && !job_finished(j) && job_is_framework(j))
+			outcome_fw_recovered(&rmd->cl, j);
+	}
+	framework_recovered(rmd); /* the graces of frameworks not back yet start now */
 	rmd_later(rmd, LATER_SCHED);
 }
 

@@ -29,6 +29,7 @@ struct rm_conf {
 	int64_t max_outbuf_mb;
 	int64_t default_max_attempts;
 	int64_t kill_grace_ms;
+	int64_t framework_grace_ms; /* framework.c: a disconnected framework's time to return */
 	int64_t completed_jobs_kept;
 	int64_t log_timeout_ms;
 	char *log_level;
@@ -69,6 +70,7 @@ struct conn {
 	enum rm_port port;
 	char name[PROTO_NAME_MAX]; /* from HELLO */
 	struct rm_node *node;      /* registered through this connection */
+	struct framework *fw;      /* registered through this connection (framework.c) */
 	struct conn *prev, *next;
 };
 
@@ -107,6 +109,7 @@ struct rmd {
 	int64_t cron_last[16];     /* by row of rmd.c's cron table */
 	bool stopping;
 	struct rm_events *events;  /* event-stream.c */
+	struct rm_frameworks *fws; /* framework.c */
 	struct rm_http *http;      /* http.c */
 	struct rm_metrics *metrics;/* metrics-rm.c */
 	int http_port;             /* 0 when HTTP is off */

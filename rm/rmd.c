@@ -13,6 +13,7 @@
 
 #include "autoscale-run.h"
 #include "conf-queues.h"
+#include "framework.h"
 #include "log.h"
 #include "rm.h"
 #include "timeutil.h"
@@ -53,6 +54,7 @@ static const struct cron_job {
 	{ "snapshot", 1000, journal_tick },
 	{ "autoscale", 200, autoscale_tick },
 	{ "time-limits", 500, limits_cron },
+	{ "frameworks", 200, framework_tick },
 };
 _Static_assert(sizeof(cron_jobs) / sizeof(cron_jobs[0]) <=
 		       sizeof(((struct rmd *)0)->cron_last) / sizeof(int64_t),
@@ -180,6 +182,7 @@ static void rmd_init(struct rmd *rmd)
 	mpw_init(&rmd->w);
 	metrics_init(rmd);
 	events_start(rmd);
+	framework_start(rmd);
 	rmd->ev_later = event_new(rmd->base, -1, 0, later_cb, rmd);
 	rmd->ev_cron = event_new(rmd->base, -1, EV_PERSIST, cron_cb, rmd);
 	rmd->ev_sig[0] = evsignal_new(rmd->base, SIGINT, signal_cb, rmd);
@@ -205,6 +208,7 @@ static void rmd_free(struct rmd *rmd)
 		event_base_loop(rmd->base, EVLOOP_NONBLOCK);
 	conns_reap(rmd);
 	recover_free(rmd); /* after the connections: nothing is journaled any more */
+	framework_stop(rmd);
 	events_stop(rmd);
 	metrics_free(rmd);
 	event_free(rmd->ev_later);

@@ -5,7 +5,7 @@
  */
 #include "rm.h"
 
-#define JOB_FIELDS 27
+#define JOB_FIELDS 28
 #define JOB_INFO_FIELDS 9
 #define TASK_FIELDS 5
 #define ATTEMPT_FIELDS 13
@@ -92,6 +92,7 @@ void view_job(struct mpw *w, const struct rm_job *j, bool full)
 	mpw_kstr(w, "name", j->spec.name);
 	mpw_kstr(w, "queue", views_job_queue(j));
 	mpw_kstr(w, "user", j->spec.user);
+	mpw_kstr(w, "framework", j->spec.framework); /* "" = the built-in runner's */
 	mpw_kstr(w, "state", job_state_names[j->state]);
 	mpw_kstr(w, "reason", str(j->reason));
 	mpw_kint(w, "ntasks", j->spec.ntasks);

@@ -160,8 +160,8 @@ static void job_of(const char *attempt, char *job, size_t len)
 
 static bool live_state(const char *st)
 {
-	return strcmp(st, "STARTING") == 0 || strcmp(st, "RUNNING") == 0 ||
-	       strcmp(st, "COMMITTING") == 0;
+	return strcmp(st, "ALLOCATED") == 0 || strcmp(st, "STARTING") == 0 ||
+	       strcmp(st, "RUNNING") == 0 || strcmp(st, "COMMITTING") == 0;
 }
 
 /* Replaces the node detail's attempts of one job by those in its job_info. */

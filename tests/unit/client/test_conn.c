@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "loom.h"
+#include "loom-conn.h"
 #include "net.h"
 #include "peer.h"
 
@@ -147,7 +147,7 @@ static void test_reply_and_error(void **state)
 	assert_string_equal(e.field, "target");
 	assert_string_equal(e.message, "no job job-99");
 	msgpack_unpacked_destroy(&reply);
-	loom_close(c);
+	loom_conn_close(c);
 }
 
 static void test_timeout_then_lost(void **state)
@@ -178,7 +178,7 @@ static void test_timeout_then_lost(void **state)
 	assert_int_equal(loom_call(c, MSG_JOB_LIST, loom_build_list_request, &lr, &reply, &e),
 			 LOOM_ECONN);
 	msgpack_unpacked_destroy(&reply);
-	loom_close(c);
+	loom_conn_close(c);
 }
 
 /* queue_list and queue_reload, blocking and asynchronous. */
@@ -200,7 +200,7 @@ static void test_queues(void **state)
 	assert_int_equal(e.code, ERR_REJECTED);
 	assert_non_null(strstr(e.message, "; nothing changed"));
 	msgpack_unpacked_destroy(&reply);
-	loom_close(c);
+	loom_conn_close(c);
 }
 
 static void test_reload_decode(void **state)

@@ -39,7 +39,9 @@ static void schedule(void *arg)
 	((struct fx *)arg)->nschedule++;
 }
 
-static const struct cluster_ops fx_ops = { now_us, launch, kill_, commit, schedule, NULL };
+static void allocated(void *arg, struct rm_attempt *a);
+static const struct cluster_ops fx_ops = { now_us, launch, kill_,  commit,
+					   schedule, NULL, allocated };
 
 void fx_init(struct fx *f)
 {
@@ -209,4 +211,25 @@ int fx_teardown(void **state)
 {
 	fx_free(*state);
 	return 0;
+}
+
+/* ---- frameworks -------------------------------------------------------------------- */
+
+static void allocated(void *arg, struct rm_attempt *a)
+{
+	struct fx *f = arg;
+	if (f->nallocated < 64)
+		f->allocated[f->nallocated] = a;
+	f->nallocated++;
+}
+
+struct rm_job *fx_fw_job(struct fx *f, const char *framework, int ntasks)
+{
+	char *argv[] = { "<container>", NULL };
+	struct job_spec s = { .argv = argv, .nargv = 1, .ntasks = ntasks, .max_attempts = 1 };
+	s.res.vcores_m = 1000;
+	s.res.mem_mb = 100;
+	snprintf(s.name, sizeof(s.name), "%s", framework);
+	snprintf(s.framework, sizeof(s.framework), "%s", framework);
+	return cluster_add_job(&f->cl, &s);
 }

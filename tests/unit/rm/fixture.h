@@ -13,6 +13,8 @@ struct fx {
 	struct rm_attempt *last_commit_attempt;
 	bool last_commit;
 	struct queue_tree qt; /* a tree being built (fx_tree_begin .. fx_tree_end) */
+	int nallocated;       /* ops->allocated calls (framework jobs' placements) */
+	struct rm_attempt *allocated[64];
 };
 
 void fx_init(struct fx *f);
@@ -60,5 +62,8 @@ int fx_launched_of(const struct fx *f, const struct rm_job *j);
 size_t fx_pass(struct fx *f);
 /* An agent's report on a: state (AR_*), exit code, signal. */
 void fx_report(struct fx *f, struct rm_attempt *a, int state, int exit_code, int signal);
+
+/* A job owned by framework (spec.framework) of ntasks 1-vcore, 100 MiB containers. */
+struct rm_job *fx_fw_job(struct fx *f, const char *framework, int ntasks);
 
 #endif
