@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "loom.h"
+#include "loom-conn.h"
 #include "proto.h"
 
 /* Exit codes shared by rmsubmit and rmctl. */

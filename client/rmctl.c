@@ -188,7 +188,7 @@ int rmctl_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	int rc = e->exec(&ctx, &args);
-	loom_close(ctx.conn);
+	loom_conn_close(ctx.conn);
 	if (fflush(stdout) != 0 && errno != EPIPE && rc == EXIT_OK) {
 		fprintf(stderr, "rmctl: writing the output: %s\n", strerror(errno));
 		rc = EXIT_FAIL; /* e.g. a full disk: the output is not all there */

@@ -72,7 +72,7 @@ int rmsubmit_main(int argc, char **argv)
 		return EXIT_NOCONN;
 	}
 	rc = submit(&c, addr, &o);
-	loom_close(c);
+	loom_conn_close(c);
 	submit_opts_free(&o);
 	return rc;
 }

@@ -139,7 +139,7 @@ int submit_wait(struct loom_conn **c, const char *addr, const char *job, bool js
 		if (r < 0) {
 			if (w.tty)
 				fputs("\r\033[K", stderr);
-			loom_close(*c);
+			loom_conn_close(*c);
 			*c = reconnect(addr, w.why);
 			if (*c == NULL)
 				return EXIT_NOCONN;

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "loom.h"
+#include "loom-conn.h"
 #include "net.h"
 
 const char *loom_addr_choose(const char *flag)

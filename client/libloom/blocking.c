@@ -39,7 +39,7 @@ struct loom_conn *loom_connect_blocking(const char *addr, const char *progname, 
 		event_base_loop(base, EVLOOP_ONCE);
 	if (c->state != LOOM_READY) {
 		snprintf(err, errlen, "%s (is rmd running? set --rm or LOOM_RM)", c->close_reason);
-		loom_close(c);
+		loom_conn_close(c);
 		return NULL;
 	}
 	return c;
@@ -168,7 +168,7 @@ void loom_sleep(struct loom_conn *c, int64_t ms)
 	event_free(timer);
 }
 
-void loom_close(struct loom_conn *c)
+void loom_conn_close(struct loom_conn *c)
 {
 	struct event_base *base;
 

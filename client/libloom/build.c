@@ -1,5 +1,5 @@
 /* Request builders for loom_call: each writes one message from its typed form (proto.h). */
-#include "loom.h"
+#include "loom-conn.h"
 
 void loom_build_job_submit(struct mpw *w, int type, uint64_t id, const void *spec)
 {

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "loom.h"
+#include "loom-conn.h"
 #include "proto.h"
 
 struct peer;

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "loom.h"
+#include "loom-conn.h"
 
 /* Sends a request of just "t" and "id" on an asynchronous connection. */
 static uint64_t request_bare(struct loom_conn *c, int type, loom_reply_fn cb, void *arg)

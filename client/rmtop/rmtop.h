@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "loom.h"
+#include "loom-conn.h"
 #include "proto.h"
 
 /* ---- model.c: what rmtop knows, parsed from rmd's views -------------------------- */

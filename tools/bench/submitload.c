@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loom.h"
+#include "loom-conn.h"
 #include "timeutil.h"
 
 struct load {
@@ -84,6 +84,6 @@ int main(int argc, char **argv)
 	printf("submitted=%ld failed=%ld seconds=%.3f jobs_per_s=%.0f window=%ld\n", ld.done,
 	       ld.failed, s, (double)ld.done / s, ld.window);
 	mpw_free(&ld.w);
-	loom_close(ld.c);
+	loom_conn_close(ld.c);
 	return ld.failed > 0;
 }

@@ -1,5 +1,6 @@
 /*
- * libloom: the C client of rmd, shared by rmsubmit, rmctl, rmtop and framework engines.
+ * libloom internals: the C client connection to rmd, used by rmsubmit, rmctl, rmtop and by
+ * the public API (include/loom.h) built on it. Not installed.
  *
  * Two layers. The asynchronous one lives on the caller's event_base: a struct loom_conn
  * (built on common/peer.c) connects, says HELLO, and matches each reply to its request
@@ -14,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loom.h" /* the public header (include/): status codes */
 #include "mpw.h"
 #include "proto.h"
 
@@ -23,14 +25,8 @@
 
 struct loom_conn;
 
-/* What became of a request (also what loom_call returns). */
-enum loom_status {
-	LOOM_OK = 0,        /* rmd replied (a REPLY map) */
-	LOOM_EREPLY = -1,   /* rmd answered ERROR: code, field and message say why */
-	LOOM_ECONN = -2,    /* no connection, or it was lost before the reply came */
-	LOOM_ETIMEOUT = -3, /* no reply in time (blocking layer only) */
-	LOOM_EUSAGE = -4,   /* the call itself was wrong (bad message, wrong layer) */
-};
+/* What became of a request (also what loom_call returns): enum loom_status, shared with
+ * the public header (LOOM_OK, LOOM_EREPLY, LOOM_ECONN, LOOM_ETIMEOUT, LOOM_EUSAGE). */
 
 enum loom_state {
 	LOOM_CONNECTING, /* TCP connect in progress */
@@ -154,6 +150,6 @@ void loom_set_call_timeout(struct loom_conn *c, int64_t ms);
 /* Runs the connection's own loop for ms (so it keeps being served while a tool waits). */
 void loom_sleep(struct loom_conn *c, int64_t ms);
 /* Frees a connection from loom_connect_blocking and its event_base. */
-void loom_close(struct loom_conn *c);
+void loom_conn_close(struct loom_conn *c);
 
 #endif
