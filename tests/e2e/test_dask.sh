@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Dask on Loom (loom.dask.LoomCluster, Debian's python3-distributed) on three real agents:
+#  - the dask scheduler and 3 workers run as Loom containers of one framework; the workers
+#    (3 vcores each on 4-vcore nodes) land on 3 distinct nodes and see their container's
+#    LOOM_ATTEMPT_ID;
+#  - a dask.array reduction returns the exact sum;
+#  - adapt(minimum=1, maximum=3) shrinks the idle cluster to one worker, releasing the
+#    others' containers;
+#  - close() releases every container and unregisters: every request job is final and
+#    no scheduler or worker process is left;
+#  - the same with scheduler="local" (in the test's process, workers still in containers).
+PY=/usr/bin/python3
+if ! "$PY" -c 'import distributed, dask.array' 2>/dev/null; then
+	echo "SKIP: python3-distributed (with python3-numpy) is not installed" >&2
+	exit 77
+fi
+. "$(dirname "$0")/lib.sh"
+export PYTHONPATH="$LOOM_SRC/client/python${PYTHONPATH:+:$PYTHONPATH}"
+
+cluster_start --agents 3
+mkdir -p "$T/dask"
+out=$(timeout 240 "$PY" - "$T/dask" <<'EOF'
+import os, sys, time
+import dask.array as da
+from distributed import Client
+from loom.dask import LoomCluster
+
+def wait_for(what, pred, secs):
+    deadline = time.monotonic() + secs
+    while not pred():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out after {secs}s waiting for {what}")
+        time.sleep(0.2)
+
+cluster = LoomCluster(nthreads=2, vcores=3, memory="1GiB", shared_dir=sys.argv[1],
+                      silence_logs="error")
+print("framework", cluster.framework.name)
+print("scheduler", cluster.scheduler.address, cluster.scheduler.container)
+cluster.scale(3)
+client = Client(cluster)
+client.wait_for_workers(3, timeout=120)
+assert da.arange(10**6, chunks=10**5).sum().compute() == 499999500000
+ones_total = da.ones((2000, 2000), chunks=(500, 500)).sum().compute()
+assert ones_total == 4_000_000, ones_total
+
+# The workers are the containers the framework launched, on three distinct nodes.
+containers = cluster.containers
+assert len(containers) == 3, containers
+nodes = {w.node for w in cluster.workers.values()}
+assert len(nodes) == 3, nodes
+seen = client.run(lambda: (os.environ.get("LOOM_DASK_NAME"), os.environ.get("LOOM_ATTEMPT_ID")))
+assert sorted(seen.values()) == sorted(containers.items()), (seen, containers)
+print("workers", " ".join(sorted(containers.values())))
+print("nodes", " ".join(sorted(nodes)))
+
+# Idle: adapt shrinks to its minimum and the released containers end.
+cluster.adapt(minimum=1, maximum=3, interval="300ms", wait_count=3, target_duration="1s")
+wait_for("adapt to shrink to 1 worker", lambda: len(client.scheduler_info()["workers"]) == 1
+         and len(cluster.workers) == 1, 60)
+left = set(cluster.containers.values())
+assert len(left) == 1, left
+print("after-adapt", " ".join(sorted(left)))
+assert client.submit(sum, [1, 2, 3]).result() == 6
+client.close()
+cluster.close()
+assert cluster.framework.conn.broken, "the framework connection is still open"
+print("closed")
+
+# The other placement of the scheduler: in this process, workers still in containers.
+with LoomCluster(n_workers=1, scheduler="local", memory="512MiB",
+                 silence_logs="error") as local, Client(local) as lc:
+    lc.wait_for_workers(1, timeout=60)
+    assert lc.submit(sum, [4, 5]).result() == 9
+    assert lc.run(lambda: os.environ.get("LOOM_ATTEMPT_ID")) != {}
+    print("local-fw", local.framework.name, local.scheduler.address)
+print("local-ok")
+EOF
+) || fail "dask checks failed: $out"
+echo "$out"
+fw=$(echo "$out" | sed -n 's/^framework //p')
+sched_addr=$(echo "$out" | sed -n 's/^scheduler \([^ ]*\) .*/\1/p')
+sched_container=$(echo "$out" | sed -n 's/^scheduler [^ ]* //p')
+{ [ -n "$fw" ] && [ -n "$sched_addr" ]; } || fail "no framework or scheduler address printed"
+assert_contains "$out" "local-ok" "the python output"
+assert_eq "$(echo "$out" | sed -n 's/^nodes //p' | wc -w)" 3 "distinct worker nodes"
+
+# rmd's view: the schedulers and every worker were containers (attempts) of the two
+# frameworks' request jobs, and all of them are final now.
+local_fw=$(echo "$out" | sed -n 's/^local-fw \([^ ]*\) .*/\1/p')
+local_addr=$(echo "$out" | sed -n 's/^local-fw [^ ]* //p')
+jobs=$(rmctl --json jobs --all | jq -c --arg a "$fw" --arg b "$local_fw" \
+	'[.jobs[] | select((.name | startswith($a + ":")) or (.name | startswith($b + ":")))]')
+[ "$(echo "$jobs" | jq length)" -ge 5 ] || fail "expected >= 5 request jobs of $fw and $local_fw: $jobs"
+live=$(echo "$jobs" | jq '[.[] | select(.state == "PENDING" or .state == "RUNNING")] | length')
+assert_eq "$live" 0 "request jobs still live after close: $jobs"
+for c in $sched_container $(echo "$out" | sed -n 's/^workers //p'); do
+	job=${c%%.t*}
+	st=$(job_json "$job" | jq -r --arg c "$c" '.job.tasks[].attempts[] | select(.id == $c) | .state')
+	case "$st" in SUCCEEDED | FAILED | KILLED) ;; *) fail "container $c is '$st' after close" ;; esac
+done
+# No dask process of this test is left on the machine.
+gone() { ! pgrep -f "$T/dask" >/dev/null && ! pgrep -f "dask_worker $sched_addr" >/dev/null &&
+	! pgrep -f "dask_worker $local_addr" >/dev/null; }
+wait_until 20 "the scheduler and worker processes to exit" gone
+pass "3 workers on 3 nodes, exact sum, adapt shrank to 1, local scheduler too, all released"
