@@ -246,24 +246,19 @@ static double fit_frac(const struct res *want, const struct res *avail)
 }
 
 /* One task: the candidate closest to having room among the nodes with vcores and memory
- * free (few, in a full cluster); when none qualifies, the best of up to RESV_SAMPLE
- * others from the cursor on. Why a sample: with every node full they are alike, and a
- * hundred leaves each scanning every node of a large cluster would stall the pass. */
-#define RESV_SAMPLE 64
-
+ * free. Only those: a task too big for the room left on partly used nodes is what a
+ * reservation protects from smaller jobs (YARN reserves for the same reason); on a
+ * cluster with no room anywhere the next freed slot goes by the queue order anyway, and
+ * a reservation there would only keep nodes from a gang that needs them. */
 static long best_single(const struct pass *p, const struct rm_job *j, bool strict)
 {
-	size_t n = p->out->nnodes, seen = 0;
 	long best = -1;
 	double bf = 0;
 
-	for (size_t k = 0; k < p->nact + n && (k < p->nact || seen < RESV_SAMPLE); k++) {
-		if (k == p->nact && best >= 0)
-			break; /* a node with some room beats the full ones */
-		size_t ix = k < p->nact ? p->s->act[k] : (p->cursor + k - p->nact) % n;
+	for (size_t k = 0; k < p->nact; k++) {
+		size_t ix = p->s->act[k];
 		if (!resv_candidate(p, j, ix, strict))
 			continue;
-		seen += k >= p->nact;
 		double f = fit_frac(&j->spec.res, &p->out->nodes[ix].free);
 		if (best < 0 || f > bf) {
 			best = (long)ix;

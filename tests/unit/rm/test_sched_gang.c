@@ -128,22 +128,20 @@ static void test_reservation_yields_to_guarantee(void **state)
 	fx_tree_end(f, "b");
 	fx_node(f, "n1", 2, 1000);
 	fx_node(f, "n2", 2, 1000);
-	struct rm_job *b = fx_job_opt(f, &(struct fx_jobopt){ .queue = "b", .ntasks = 6 });
+	struct rm_job *fill = fx_job_opt(f, &(struct fx_jobopt){ .queue = "b", .ntasks = 4 });
 	assert_int_equal(fx_pass(f), 4);
-	assert_int_equal(b->nresv, 1);
-	struct rm_node *held = b->resv[0];
+	struct rm_job *g = fx_job_opt(f, &(struct fx_jobopt){ .queue = "b", .ntasks = 2,
+							   .vcores = 2, .gang = true });
+	assert_int_equal(fx_pass(f), 0);
+	assert_int_equal(g->nresv, 2); /* both nodes, for the gang */
 
 	struct rm_job *a = fx_job_opt(f, &(struct fx_jobopt){ .queue = "a" });
 	assert_int_equal(fx_pass(f), 0);
-	for (int i = 0; i < 4; i++) {
-		if (f->launched[i]->node == held) {
-			fx_finish(f, f->launched[i]);
-			break;
-		}
-	}
+	assert_ptr_equal(f->launched[0]->job, fill);
+	fx_finish(f, f->launched[0]);
 	assert_int_equal(fx_pass(f), 1);
-	assert_ptr_equal(f->launched[4]->job, a);
-	assert_ptr_equal(f->launched[4]->node, held);
+	assert_ptr_equal(f->launched[4]->job, a); /* a is below its guarantee, b is not */
+	assert_ptr_equal(f->launched[4]->node, f->launched[0]->node);
 }
 
 int main(void)
