@@ -1,7 +1,8 @@
 /*
  * The job file of rmsubmit -f: a libconfig file read into a job_spec through a table of
- * keys. Every error names the file, the line and the key; unknown keys are errors too, so
- * that a typo ("taks = 16") does not quietly submit a one-task job.
+ * keys (the scheduling keys' setters are in jobfile-sched.c). Every error names the file,
+ * the line and the key; unknown keys are errors too, so that a typo ("taks = 16") does not
+ * quietly submit a one-task job.
  */
 #include <errno.h>
 #include <libconfig.h>
@@ -13,34 +14,11 @@
 #include <string.h>
 
 #include "client.h"
+#include "jobfile.h"
 #include "xmalloc.h"
 
-struct jf_ctx {
-	const char *path;
-	char dir[PATH_MAX];   /* the file's directory: relative paths in it start there */
-	struct job_spec *s;
-	bool has_command, has_shell;
-	char *err;
-	size_t errlen;
-};
-
-struct jf_key;
-typedef int (*jf_set_fn)(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v);
-
-/* One key of the file: its setter, and for the generic setters a range and a field. */
-struct jf_key {
-	const char *name;
-	jf_set_fn set;
-	long long min, max; /* integers: inclusive range */
-	size_t off;         /* offsetof(struct job_spec, field) */
-};
-
-#define FIELD(c, k, type) ((type *)((char *)(c)->s + (k)->off))
-
 /* "job.cfg:7: resources.memory: <message>"; returns -1. */
-static int jf_fail(struct jf_ctx *c, const config_setting_t *v, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int jf_fail(struct jf_ctx *c, const config_setting_t *v, const char *fmt, ...)
+int jf_fail(struct jf_ctx *c, const config_setting_t *v, const char *fmt, ...)
 {
 	char msg[512];
 	const config_setting_t *parent = config_setting_parent(v);
@@ -55,7 +33,7 @@ static int jf_fail(struct jf_ctx *c, const config_setting_t *v, const char *fmt,
 	return -1;
 }
 
-static const char *type_name(const config_setting_t *v)
+const char *jf_type_name(const config_setting_t *v)
 {
 	switch (config_setting_type(v)) {
 	case CONFIG_TYPE_GROUP: return "a group";
@@ -68,7 +46,7 @@ static const char *type_name(const config_setting_t *v)
 	}
 }
 
-static bool is_int(const config_setting_t *v)
+bool jf_is_int(const config_setting_t *v)
 {
 	int t = config_setting_type(v);
 	return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
@@ -78,8 +56,8 @@ static bool is_int(const config_setting_t *v)
 static int jf_int(struct jf_ctx *c, const config_setting_t *v, long long min, long long max,
 		  long long *out)
 {
-	if (!is_int(v))
-		return jf_fail(c, v, "must be an integer, not %s", type_name(v));
+	if (!jf_is_int(v))
+		return jf_fail(c, v, "must be an integer, not %s", jf_type_name(v));
 	*out = config_setting_get_int64(v);
 	if (*out < min || *out > max)
 		return jf_fail(c, v, "must be %lld..%lld, not %lld", min, max, *out);
@@ -89,14 +67,14 @@ static int jf_int(struct jf_ctx *c, const config_setting_t *v, long long min, lo
 static const char *jf_string(struct jf_ctx *c, const config_setting_t *v)
 {
 	if (config_setting_type(v) != CONFIG_TYPE_STRING) {
-		jf_fail(c, v, "must be a string, not %s", type_name(v));
+		jf_fail(c, v, "must be a string, not %s", jf_type_name(v));
 		return NULL;
 	}
 	return config_setting_get_string(v);
 }
 
 /* Runs a setter's spec helper, turning its message into one with file and line. */
-static int jf_check(struct jf_ctx *c, const config_setting_t *v, int rc, const char *msg)
+int jf_check(struct jf_ctx *c, const config_setting_t *v, int rc, const char *msg)
 {
 	return rc < 0 ? jf_fail(c, v, "%s", msg) : 0;
 }
@@ -111,7 +89,7 @@ static int set_str(struct jf_ctx *c, const struct jf_key *k, const config_settin
 							k->name, s, msg, sizeof msg), msg);
 }
 
-static int set_int32(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
+int jf_set_int32(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
 {
 	long long n = 0;
 	if (jf_int(c, v, k->min, k->max, &n) < 0)
@@ -120,7 +98,7 @@ static int set_int32(struct jf_ctx *c, const struct jf_key *k, const config_sett
 	return 0;
 }
 
-static int set_int64(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
+int jf_set_int64(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
 {
 	long long n = 0;
 	if (jf_int(c, v, k->min, k->max, &n) < 0)
@@ -139,24 +117,25 @@ static int set_path(struct jf_ctx *c, const struct jf_key *k, const config_setti
 							sizeof msg), msg);
 }
 
-static bool is_list(const config_setting_t *v)
+bool jf_is_list(const config_setting_t *v)
 {
 	return config_setting_is_array(v) || config_setting_is_list(v);
 }
 
 static int set_command(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
 {
-	int n = is_list(v) ? config_setting_length(v) : 0;
+	int n = jf_is_list(v) ? config_setting_length(v) : 0;
 	char **argv;
 
-	if (!is_list(v) || n == 0)
+	if (!jf_is_list(v) || n == 0)
 		return jf_fail(c, v, "must be a non-empty list of strings, e.g. [\"prog\", \"arg\"]");
 	argv = xcalloc((size_t)n, sizeof *argv);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(v, (unsigned)i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 			free(argv);
-			return jf_fail(c, v, "element %d must be a string, not %s", i, type_name(e));
+			return jf_fail(c, v, "element %d must be a string, not %s", i,
+				       jf_type_name(e));
 		}
 		argv[i] = (char *)config_setting_get_string(e);
 	}
@@ -190,10 +169,10 @@ static int set_env(struct jf_ctx *c, const struct jf_key *k, const config_settin
 		char *kv;
 		if (config_setting_type(e) == CONFIG_TYPE_STRING)
 			kv = xasprintf("%s=%s", config_setting_name(e), config_setting_get_string(e));
-		else if (is_int(e))
+		else if (jf_is_int(e))
 			kv = xasprintf("%s=%lld", config_setting_name(e), config_setting_get_int64(e));
 		else
-			return jf_fail(c, e, "must be a string, not %s", type_name(e));
+			return jf_fail(c, e, "must be a string, not %s", jf_type_name(e));
 		int rc = spec_add_env(c->s, kv, msg, sizeof msg);
 		free(kv);
 		if (rc < 0)
@@ -207,17 +186,18 @@ static int set_after(struct jf_ctx *c, const struct jf_key *k, const config_sett
 {
 	char msg[256], num[32];
 
-	if (!is_list(v))
+	if (!jf_is_list(v))
 		return jf_fail(c, v, "must be a list of job ids, e.g. [\"job-3\"]");
 	for (int i = 0; i < config_setting_length(v); i++) {
 		const config_setting_t *e = config_setting_get_elem(v, (unsigned)i);
 		const char *id = num;
 		if (config_setting_type(e) == CONFIG_TYPE_STRING)
 			id = config_setting_get_string(e);
-		else if (is_int(e))
+		else if (jf_is_int(e))
 			snprintf(num, sizeof num, "%lld", config_setting_get_int64(e));
 		else
-			return jf_fail(c, v, "element %d must be a job id, not %s", i, type_name(e));
+			return jf_fail(c, v, "element %d must be a job id, not %s", i,
+				       jf_type_name(e));
 		if (spec_add_after(c->s, id, msg, sizeof msg) < 0)
 			return jf_fail(c, v, "%s", msg);
 	}
@@ -229,12 +209,13 @@ static int set_labels(struct jf_ctx *c, const struct jf_key *k, const config_set
 {
 	char msg[256];
 
-	if (!is_list(v))
+	if (!jf_is_list(v))
 		return jf_fail(c, v, "must be a list of labels, e.g. [\"ssd\"]");
 	for (int i = 0; i < config_setting_length(v); i++) {
 		const config_setting_t *e = config_setting_get_elem(v, (unsigned)i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return jf_fail(c, v, "element %d must be a string, not %s", i, type_name(e));
+			return jf_fail(c, v, "element %d must be a string, not %s", i,
+				       jf_type_name(e));
 		if (spec_add_label(c->s, k->max != 0, config_setting_get_string(e), msg,
 				   sizeof msg) < 0)
 			return jf_fail(c, v, "%s", msg);
@@ -242,142 +223,15 @@ static int set_labels(struct jf_ctx *c, const struct jf_key *k, const config_set
 	return 0;
 }
 
-static int jf_apply(struct jf_ctx *c, const config_setting_t *group, const struct jf_key *keys,
-		    size_t n);
-
-/* vcores = 2; or 0.5; or "2". */
-static int set_vcores(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
-{
-	char num[64], msg[256];
-
-	if (is_int(v))
-		snprintf(num, sizeof num, "%lld", config_setting_get_int64(v));
-	else if (config_setting_type(v) == CONFIG_TYPE_FLOAT)
-		snprintf(num, sizeof num, "%.17g", config_setting_get_float(v));
-	else if (config_setting_type(v) == CONFIG_TYPE_STRING)
-		snprintf(num, sizeof num, "%s", config_setting_get_string(v));
-	else
-		return jf_fail(c, v, "must be a number, not %s", type_name(v));
-	return jf_check(c, v, res_parse_vcores(num, &c->s->res.vcores_m, msg, sizeof msg), msg);
-}
-
-/* memory = "512M"; or 512 (MiB). */
-static int set_memory(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
-{
-	char msg[256];
-
-	if (is_int(v)) {
-		c->s->res.mem_mb = config_setting_get_int64(v);
-	} else if (config_setting_type(v) == CONFIG_TYPE_STRING) {
-		if (res_parse_mem(config_setting_get_string(v), &c->s->res.mem_mb, msg,
-				  sizeof msg) < 0)
-			return jf_fail(c, v, "%s", msg);
-	} else {
-		return jf_fail(c, v, "must be a size such as \"512M\", not %s", type_name(v));
-	}
-	if (c->s->res.mem_mb <= 0)
-		return jf_fail(c, v, "must be more than 0");
-	return 0;
-}
-
-/* gang = true; (or false). */
-static int set_gang(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
-{
-	if (config_setting_type(v) != CONFIG_TYPE_BOOL)
-		return jf_fail(c, v, "must be true or false, not %s", type_name(v));
-	c->s->gang = config_setting_get_bool(v);
-	return 0;
-}
-
-/* time_limit = "10m"; a string, since a bare 10 could mean seconds or minutes. */
-static int set_time_limit(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
-{
-	char msg[256];
-
-	if (config_setting_type(v) != CONFIG_TYPE_STRING)
-		return jf_fail(c, v, "must be a string such as \"10m\" or \"1:30:00\", not %s",
-			       type_name(v));
-	return jf_check(c, v, spec_parse_time_limit(config_setting_get_string(v),
-						    &c->s->time_limit_ms, msg, sizeof msg), msg);
-}
-
-/* prefer = ( ("node-1", "node-2"), (), ("node-3") ); entry i is task i's list. */
-static int set_prefer(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
-{
-	char msg[256];
-
-	if (!is_list(v))
-		return jf_fail(c, v, "must be a list of node lists, e.g. ((\"node-1\"), (\"node-2\"))");
-	spec_clear_prefer(c->s);
-	for (int i = 0; i < config_setting_length(v); i++) {
-		const config_setting_t *t = config_setting_get_elem(v, (unsigned)i);
-		if (!is_list(t))
-			return jf_fail(c, v, "task %d: must be a list of node names, not %s", i,
-				       type_name(t));
-		if (spec_prefer_task(c->s, i, msg, sizeof msg) < 0)
-			return jf_fail(c, v, "%s", msg);
-		for (int n = 0; n < config_setting_length(t); n++) {
-			const config_setting_t *e = config_setting_get_elem(t, (unsigned)n);
-			if (config_setting_type(e) != CONFIG_TYPE_STRING)
-				return jf_fail(c, v, "task %d: node %d must be a string, not %s", i,
-					       n, type_name(e));
-			if (spec_add_prefer(c->s, i, config_setting_get_string(e), msg,
-					    sizeof msg) < 0)
-				return jf_fail(c, v, "task %d: %s", i, msg);
-		}
-	}
-	return 0;
-}
-
-#define OFF(f) offsetof(struct job_spec, f)
-
-static const struct jf_key res_keys[] = {
-	{ "vcores", set_vcores, 0, 0, 0 },
-	{ "memory", set_memory, 0, 0, 0 },
-	{ "gpus", set_int64, 0, 1024, OFF(res.gpus) },
-};
-
-static int set_resources(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
-{
-	if (!config_setting_is_group(v))
-		return jf_fail(c, v, "must be a group, e.g. { vcores = 1; memory = \"512M\"; }");
-	return jf_apply(c, v, res_keys, sizeof res_keys / sizeof res_keys[0]);
-}
-
-/* speculation = true; (or false): this job's choice over rmd's default. */
-static int set_speculation(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
-{
-	if (config_setting_type(v) != CONFIG_TYPE_BOOL)
-		return jf_fail(c, v, "must be true or false, not %s", type_name(v));
-	c->s->speculation.mode = config_setting_get_bool(v) ? SPECULATE_ON : SPECULATE_OFF;
-	return 0;
-}
-
-/* speculation_params = { multiplier_pct = 200; ... }: overrides of rmd's spec_* keys. */
-static const struct jf_key spec_keys[] = {
-	{ "slow_task_pct", set_int32, 1, 99, OFF(speculation.slow_task_pct) },
-	{ "slow_node_pct", set_int32, 1, 99, OFF(speculation.slow_node_pct) },
-	{ "cap_pct", set_int32, 1, 100, OFF(speculation.cap_pct) },
-	{ "multiplier_pct", set_int32, 100, 10000, OFF(speculation.multiplier_pct) },
-	{ "quantile_pct", set_int32, 1, 100, OFF(speculation.quantile_pct) },
-	{ "min_runtime_ms", set_int64, 1, 86400000, OFF(speculation.min_runtime_ms) },
-};
-
-static int set_spec_params(struct jf_ctx *c, const struct jf_key *k, const config_setting_t *v)
-{
-	if (!config_setting_is_group(v))
-		return jf_fail(c, v, "must be a group, e.g. { multiplier_pct = 200; }");
-	return jf_apply(c, v, spec_keys, sizeof spec_keys / sizeof spec_keys[0]);
-}
-
+/* The keys of the file, in the order the docs list them. */
 static const struct jf_key jf_keys[] = {
 	{ "name", set_str, 0, PROTO_NAME_MAX, OFF(name) },
-	{ "tasks", set_int32, 1, PROTO_MAX_TASKS, OFF(ntasks) },
+	{ "tasks", jf_set_int32, 1, PROTO_MAX_TASKS, OFF(ntasks) },
 	{ "command", set_command, 0, 0, 0 },
 	{ "shell", set_shell, 0, 0, 0 },
-	{ "resources", set_resources, 0, 0, 0 },
-	{ "max_attempts", set_int32, 1, 100, OFF(max_attempts) },
-	{ "priority", set_int32, -1000, 1000, OFF(priority) },
+	{ "resources", jf_set_resources, 0, 0, 0 },
+	{ "max_attempts", jf_set_int32, 1, 100, OFF(max_attempts) },
+	{ "priority", jf_set_int32, -1000, 1000, OFF(priority) },
 	{ "queue", set_str, 0, PROTO_NAME_MAX, OFF(queue) },
 	{ "output", set_path, 0, 0, OFF(output_dir) },
 	{ "workdir", set_path, 0, 0, OFF(workdir) },
@@ -385,16 +239,16 @@ static const struct jf_key jf_keys[] = {
 	{ "after", set_after, 0, 0, 0 },
 	{ "require_labels", set_labels, 0, 0, 0 },
 	{ "exclude_labels", set_labels, 0, 1, 0 },
-	{ "speculation", set_speculation, 0, 0, 0 },
-	{ "speculation_params", set_spec_params, 0, 0, 0 },
-	{ "gang", set_gang, 0, 0, 0 },
-	{ "time_limit", set_time_limit, 0, 0, 0 },
-	{ "prefer", set_prefer, 0, 0, 0 },
+	{ "speculation", jf_set_speculation, 0, 0, 0 },
+	{ "speculation_params", jf_set_spec_params, 0, 0, 0 },
+	{ "gang", jf_set_gang, 0, 0, 0 },
+	{ "time_limit", jf_set_time_limit, 0, 0, 0 },
+	{ "prefer", jf_set_prefer, 0, 0, 0 },
 };
 
 /* Runs the setter of every key in group; a key not in the table is an error. */
-static int jf_apply(struct jf_ctx *c, const config_setting_t *group, const struct jf_key *keys,
-		    size_t n)
+int jf_apply(struct jf_ctx *c, const config_setting_t *group, const struct jf_key *keys,
+	     size_t n)
 {
 	for (int i = 0; i < config_setting_length(group); i++) {
 		const config_setting_t *v = config_setting_get_elem(group, (unsigned)i);
