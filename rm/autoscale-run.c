@@ -368,9 +368,9 @@ const struct as_state *autoscale_pools(const struct rmd *rmd)
 	return &rmd->as->st;
 }
 
-bool autoscale_fits(const struct rmd *rmd, const struct res *res)
+int autoscale_pool_for(const struct rmd *rmd, const struct job_spec *s)
 {
-	return autoscale_on(rmd) && as_pool_for(&rmd->as->st, res) >= 0;
+	return autoscale_on(rmd) ? as_pool_for(&rmd->as->st, s) : -1;
 }
 
 static void view_pool(struct mpw *w, const struct rmd *rmd, const struct as_pool *p,

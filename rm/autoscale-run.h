@@ -26,8 +26,8 @@ bool autoscale_on(const struct rmd *rmd);
 void autoscale_stop(struct rmd *rmd);
 /* Cron: one decision and its actions. */
 void autoscale_tick(struct rmd *rmd);
-/* True when some pool's node would fit res (a job that no node fits may still wait). */
-bool autoscale_fits(const struct rmd *rmd, const struct res *res);
+/* The pool whose nodes would fit s's size and labels (as_pool_for), or -1 (none, or off). */
+int autoscale_pool_for(const struct rmd *rmd, const struct job_spec *s);
 /* The pools (autoscale_on must be true). */
 const struct as_state *autoscale_pools(const struct rmd *rmd);
 /* {pools: [...]}: what `rmctl autoscale` shows. */

@@ -95,12 +95,26 @@ int32_t as_binpack(struct res *bins, int32_t nbins, int32_t cap, const struct re
 	return nbins;
 }
 
-int as_pool_for(const struct as_state *s, const struct res *res)
+int as_pool_for(const struct as_state *s, const struct job_spec *spec)
 {
-	for (size_t i = 0; i < s->npools; i++)
-		if (s->pools[i].c.max > 0 && res_fits(res, &s->pools[i].c.node)) /* 0: removed */
+	for (size_t i = 0; i < s->npools; i++) {
+		const struct as_pool_conf *c = &s->pools[i].c;
+		if (c->max > 0 && res_fits(&spec->res, &c->node) && /* max 0: removed */
+		    labels_ok(c->labels, spec))
 			return (int)i;
+	}
 	return -1;
+}
+
+const char *as_pool_unmet(const struct as_state *s, const struct job_spec *spec, int *pool)
+{
+	*pool = -1;
+	for (size_t i = 0; i < s->npools; i++)
+		if (s->pools[i].c.max > 0 && res_fits(&spec->res, &s->pools[i].c.node)) {
+			*pool = (int)i;
+			return labels_unmet(s->pools[i].c.labels, spec);
+		}
+	return NULL;
 }
 
 struct as_pool *as_node_pool(struct as_state *s, const char *name, size_t *idx)
@@ -192,7 +206,8 @@ static void follow_nodes(struct as_pool *p, size_t pi, struct cluster *cl, int64
 	}
 }
 
-/* Tasks waiting for placement that pool pi fits (the first pool that fits their size). */
+/* Tasks waiting for placement that pool pi fits (the first pool whose nodes fit their
+ * size and labels). */
 static int64_t pool_demand(struct as_state *s, size_t pi, struct cluster *cl, struct res *bins,
 			   int32_t *nbins, bool mark)
 {
@@ -204,7 +219,7 @@ static int64_t pool_demand(struct as_state *s, size_t pi, struct cluster *cl, st
 	snprintf(why, sizeof(why), "scaling up pool %s", p->c.name);
 	for (struct rm_job *j = cl->q_head; j != NULL; j = j->q_next) {
 		if (!job_has_unplaced(j) || job_deps(cl, j, &bad) != DEPS_READY ||
-		    as_pool_for(s, &j->spec.res) != (int)pi)
+		    as_pool_for(s, &j->spec) != (int)pi)
 			continue;
 		int64_t n = job_unplaced(j);
 		tasks += n;

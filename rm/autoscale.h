@@ -91,8 +91,12 @@ void as_result_free(struct as_result *r);
  * *nbins used so far); returns the bins used after, or cap + 1 when they do not fit. */
 int32_t as_binpack(struct res *bins, int32_t nbins, int32_t cap, const struct res *node,
 		   const struct res *res, int64_t n);
-/* The first pool whose node fits res, or -1. */
-int as_pool_for(const struct as_state *s, const struct res *res);
+/* The first pool whose node fits spec's res and whose labels satisfy its required and
+ * excluded labels (labels_ok), or -1. */
+int as_pool_for(const struct as_state *s, const struct job_spec *spec);
+/* For refusals: the first pool whose node fits spec's res (*pool, -1 when none) and the
+ * first of spec's labels its nodes' labels do not satisfy (labels_unmet), or NULL. */
+const char *as_pool_unmet(const struct as_state *s, const struct job_spec *spec, int *pool);
 /* The pool that started node `name`, or NULL (then *idx is untouched). */
 struct as_pool *as_node_pool(struct as_state *s, const char *name, size_t *idx);
 

@@ -285,7 +285,11 @@ struct rm_node *cluster_find_node(const struct cluster *cl, const char *name);
 /* A new record in state NEW. */
 struct rm_node *cluster_add_node(struct cluster *cl, const char *name);
 bool node_schedulable(const struct rm_node *n);
-/* True when n has every label s requires and none it excludes. */
+/* True when the labels (NULL-terminated; a node's or an autoscale pool's) hold every
+ * label s requires and none it excludes; labels_unmet names the first that fails, or NULL. */
+bool labels_ok(char *const *labels, const struct job_spec *s);
+const char *labels_unmet(char *const *labels, const struct job_spec *s);
+/* labels_ok over n's labels. */
 bool node_labels_ok(const struct rm_node *n, const struct job_spec *s);
 /* Against the member nodes (none: NULL and *nomatch false): the first label s requires
  * that no member node has, or NULL; *nomatch is true when no member node passes

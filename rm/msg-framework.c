@@ -196,7 +196,7 @@ void msg_container_request(struct peer *p, uint64_t id, const msgpack_object *ob
 	}
 	request_spec(fw, &m, &s);
 	msg_container_request_free(&m);
-	if (job_validate(&rmd->cl, &s, field, sizeof(field), msg, sizeof(msg)) < 0) {
+	if (job_admit(rmd, &s, field, sizeof(field), msg, sizeof(msg)) < 0) {
 		log_info("framework", "request from framework %s refused: %s: %s", fw->name, field,
 			 msg);
 		peer_send_error(p, id, ERR_REJECTED, strcmp(field, "res") == 0 ? "res" : field,
@@ -206,7 +206,7 @@ void msg_container_request(struct peer *p, uint64_t id, const msgpack_object *ob
 	}
 	struct rm_job *j = cluster_add_job(&rmd->cl, &s);
 	job_spec_free(&s);
-	job_set_reason(j, "waiting for placement");
+	job_first_reason(rmd, j);
 	log_info("framework", "framework %s requested job-%llu: %d container%s of %s", fw->name,
 		 (unsigned long long)j->id, j->spec.ntasks, j->spec.ntasks == 1 ? "" : "s",
 		 res_format(&j->spec.res, res, sizeof(res)));

@@ -1,4 +1,5 @@
-/* Job requests from clients: submit, list, info and kill. */
+/* Job requests from clients: submit, list, info and kill; and the one admission check that
+ * submissions and frameworks' container requests both pass (job_admit). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,17 @@
 #include "rm.h"
 #include "xmalloc.h"
 
-/* The reason a new job gives while it waits. */
+/* True when some member node could hold a task of s (size and labels), empty. */
+static bool member_holds(const struct cluster *cl, const struct job_spec *s)
+{
+	for (size_t i = 0; i < cl->nnodes; i++)
+		if (node_member(cl->nodes[i]) && res_fits(&s->res, &cl->nodes[i]->capacity) &&
+		    node_labels_ok(cl->nodes[i], s))
+			return true;
+	return false;
+}
+
+/* The reason a new job gives while it waits, before the autoscaler's. */
 static const char *waiting_reason(const struct cluster *cl, const struct rm_job *j, char *buf,
 				  size_t len)
 {
@@ -32,36 +43,76 @@ static const char *waiting_reason(const struct cluster *cl, const struct rm_job 
 	return buf;
 }
 
-/*
- * With autoscaling on, a task too big for every registered node may still fit a pool's
- * nodes (then it waits for them), and one that fits no pool and no node is refused.
- * Returns -1 with field and msg filled when the job is refused.
- */
-static int autoscale_validate(struct rmd *rmd, const struct job_spec *s, int rc, char *field,
-			      size_t fieldlen, char *msg, size_t msglen)
+void job_first_reason(struct rmd *rmd, struct rm_job *j)
 {
-	char a[RES_BUFSZ];
-	bool member = false;
+	char buf[128];
+	const char *why = waiting_reason(&rmd->cl, j, buf, sizeof(buf));
+	int pool = autoscale_pool_for(rmd, &j->spec);
 
-	if (!autoscale_on(rmd) || res_is_zero(&s->res))
-		return rc;
-	/* Label constraints are checked last: a pool's nodes may bring the labels. */
-	if (rc < 0 && strstr(field, "_labels") != NULL)
-		rc = 0;
-	if (rc < 0 && strcmp(field, "gang") == 0) /* pools may grow to hold it */
-		rc = 0;
-	if (autoscale_fits(rmd, &s->res))
-		return rc < 0 && strcmp(field, "res") == 0 ? 0 : rc;
-	for (size_t i = 0; i < rmd->cl.nnodes && !member; i++)
-		member = node_member(rmd->cl.nodes[i]);
-	if (rc == 0 && !member) {
+	if (pool >= 0 && strcmp(why, "waiting for the jobs it runs after") != 0 &&
+	    !member_holds(&rmd->cl, &j->spec)) {
+		snprintf(buf, sizeof(buf), "scaling up pool %s",
+			 autoscale_pools(rmd)->pools[pool].c.name);
+		why = buf;
+	}
+	job_set_reason(j, why);
+}
+
+/* Refusals a pool's nodes can lift: they may bring the size, the labels or the room. */
+static bool pool_may_lift(const char *field)
+{
+	return strcmp(field, "res") == 0 || strcmp(field, "gang") == 0 ||
+	       strstr(field, "_labels") != NULL;
+}
+
+/* No pool takes s: says why, after job_validate's reason (rc < 0) or alone (no node). */
+static int refuse_for_pools(struct rmd *rmd, const struct job_spec *s, int rc, char *field,
+			    size_t fieldlen, char *msg, size_t msglen)
+{
+	char first[PROTO_REASON_MAX], a[RES_BUFSZ];
+	int pool;
+	const char *unmet = as_pool_unmet(autoscale_pools(rmd), s, &pool);
+	bool required = false;
+
+	snprintf(first, sizeof(first), "%s", rc < 0 ? msg : "no node is registered");
+	for (int i = 0; unmet != NULL && i < s->nrequire_labels; i++)
+		required = required || s->require_labels[i] == unmet;
+	if (unmet != NULL) {
+		snprintf(field, fieldlen, "%s", required ? "require_labels" : "exclude_labels");
+		snprintf(msg, msglen, "%s, and autoscale pool %s, whose nodes fit it, %s label "
+			 "'%.*s'", first, autoscale_pools(rmd)->pools[pool].c.name,
+			 required ? "lacks" : "has the excluded", PROTO_LABEL_MAX, unmet);
+	} else if (rc < 0) {
+		snprintf(msg, msglen, "%s, and no autoscale pool's nodes fit its size and labels",
+			 first);
+	} else {
 		snprintf(field, fieldlen, "res");
 		snprintf(msg, msglen, "resources %s fit no registered node and no autoscale pool's "
 			 "node: no node that could run it will ever be started",
 			 res_format(&s->res, a, sizeof(a)));
-		return -1;
 	}
-	return rc;
+	return -1;
+}
+
+/*
+ * With autoscaling on, a job that no registered node can hold (size, labels, a gang's
+ * room) may wait for a pool whose nodes can; one that neither can hold is refused.
+ */
+int job_admit(struct rmd *rmd, const struct job_spec *s, char *field, size_t fieldlen,
+	      char *msg, size_t msglen)
+{
+	int rc = job_validate(&rmd->cl, s, field, fieldlen, msg, msglen);
+	bool member = false;
+
+	if (!autoscale_on(rmd) || res_is_zero(&s->res) || (rc < 0 && !pool_may_lift(field)))
+		return rc;
+	if (autoscale_pool_for(rmd, s) >= 0)
+		return 0;
+	for (size_t i = 0; i < rmd->cl.nnodes && !member; i++)
+		member = node_member(rmd->cl.nodes[i]);
+	if (rc == 0 && member)
+		return 0;
+	return refuse_for_pools(rmd, s, rc, field, fieldlen, msg, msglen);
 }
 
 void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx)
@@ -70,7 +121,7 @@ void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void
 	struct conn *c = peer_data(p);
 	struct job_spec s;
 	struct mpr_err e;
-	char field[64], msg[PROTO_REASON_MAX], buf[128], res[RES_BUFSZ];
+	char field[64], msg[PROTO_REASON_MAX], res[RES_BUFSZ];
 
 	if (msg_decode_job_submit(obj, &s, &e) < 0) {
 		reply_bad(p, id, &e);
@@ -82,8 +133,7 @@ void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void
 		job_spec_free(&s);
 		return;
 	}
-	int vrc = job_validate(&rmd->cl, &s, field, sizeof(field), msg, sizeof(msg));
-	if (autoscale_validate(rmd, &s, vrc, field, sizeof(field), msg, sizeof(msg)) < 0) {
+	if (job_admit(rmd, &s, field, sizeof(field), msg, sizeof(msg)) < 0) {
 		log_info("job", "submission from %s refused: %s: %s", c->name, field, msg);
 		peer_send_error(p, id, ERR_REJECTED, field, "%s", msg);
 		job_spec_free(&s);
@@ -91,14 +141,7 @@ void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void
 	}
 	struct rm_job *j = cluster_add_job(&rmd->cl, &s);
 	job_spec_free(&s);
-	job_set_reason(j, waiting_reason(&rmd->cl, j, buf, sizeof(buf)));
-	int pool = autoscale_on(rmd) ? as_pool_for(autoscale_pools(rmd), &j->spec.res) : -1;
-	if (pool >= 0 && strcmp(j->reason, "waiting for nodes to register") == 0) {
-		char why[96];
-		snprintf(why, sizeof(why), "scaling up pool %s",
-			 autoscale_pools(rmd)->pools[pool].c.name);
-		job_set_reason(j, why);
-	}
+	job_first_reason(rmd, j);
 	log_info("job", "job-%llu '%s' submitted by %s (%s): %d task%s of %s",
 		 (unsigned long long)j->id, j->spec.name, c->name, j->spec.user, j->spec.ntasks,
 		 j->spec.ntasks == 1 ? "" : "s", res_format(&j->spec.res, res, sizeof(res)));

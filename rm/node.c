@@ -92,23 +92,38 @@ bool node_member(const struct rm_node *n)
 	return n->state != NODE_LOST && n->state != NODE_DECOMMISSIONED;
 }
 
-static bool node_has_label(const struct rm_node *n, const char *label)
+static bool has_label(char *const *labels, const char *label)
 {
-	for (int i = 0; n->labels != NULL && i < n->nlabels; i++)
-		if (n->labels[i] != NULL && strcmp(n->labels[i], label) == 0)
+	for (size_t i = 0; labels != NULL && labels[i] != NULL; i++)
+		if (strcmp(labels[i], label) == 0)
 			return true;
 	return false;
 }
 
-bool node_labels_ok(const struct rm_node *n, const struct job_spec *s)
+static bool node_has_label(const struct rm_node *n, const char *label)
+{
+	return has_label(n->labels, label);
+}
+
+const char *labels_unmet(char *const *labels, const struct job_spec *s)
 {
 	for (int i = 0; s->require_labels != NULL && i < s->nrequire_labels; i++)
-		if (!node_has_label(n, s->require_labels[i]))
-			return false;
+		if (!has_label(labels, s->require_labels[i]))
+			return s->require_labels[i];
 	for (int i = 0; s->exclude_labels != NULL && i < s->nexclude_labels; i++)
-		if (node_has_label(n, s->exclude_labels[i]))
-			return false;
-	return true;
+		if (has_label(labels, s->exclude_labels[i]))
+			return s->exclude_labels[i];
+	return NULL;
+}
+
+bool labels_ok(char *const *labels, const struct job_spec *s)
+{
+	return labels_unmet(labels, s) == NULL;
+}
+
+bool node_labels_ok(const struct rm_node *n, const struct job_spec *s)
+{
+	return labels_ok(n->labels, s);
 }
 
 const char *job_missing_label(const struct cluster *cl, const struct job_spec *s,

@@ -205,6 +205,14 @@ void msg_node_undrain(struct peer *p, uint64_t id, const msgpack_object *obj, vo
 
 /* ---- msg-job.c -------------------------------------------------------------------- */
 
+/* The one admission check of new jobs (job_submit and container_request): job_validate,
+ * then with autoscaling on, a job no registered node can hold waits when a pool's nodes
+ * fit its size and labels (as_pool_for) and is refused, naming what fails, when none do.
+ * Returns -1 with field and msg filled when refused. */
+int job_admit(struct rmd *rmd, const struct job_spec *s, char *field, size_t fieldlen,
+	      char *msg, size_t msglen);
+/* Sets an admitted job's first reason ("scaling up pool P" when only a pool can hold it). */
+void job_first_reason(struct rmd *rmd, struct rm_job *j);
 void msg_job_submit(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);
 void msg_job_list(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);
 void msg_job_info(struct peer *p, uint64_t id, const msgpack_object *obj, void *ctx);

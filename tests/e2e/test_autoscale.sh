@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Autoscaling with the local provider: a cluster at zero nodes takes the revenue demo,
-# the pool grows (the job waits with "scaling up pool local"), the total is exact, and
+# the pool grows (the job waits with "scaling up pool local"; jobs and container requests
+# no pool's nodes fit by size or labels are refused), the total is exact, and
 # after the idle timeout every node is drained and released and no nodeagent remains.
 . "$(dirname "$0")/lib.sh"
 
@@ -9,7 +10,7 @@ cp "$LOOM_SRC/conf/rmd.conf" "$T/base.conf"
 cat >"$T/rmd.conf" <<CONF
 @include "base.conf"
 pools = (
-  { name = "local"; labels = []; node = { vcores = 4; memory = "4G"; gpus = 0; };
+  { name = "local"; labels = ["ssd"]; node = { vcores = 4; memory = "4G"; gpus = 0; };
     min = 0; max = 3; max_step = 3; grow_delay = "300ms"; idle_timeout = "3s";
     cooldown = "1s"; start_timeout = "30s"; hook = "$LOOM_SRC/tools/autoscale/local-provider";
     hook_timeout = "20s"; hook_retries = 2; }
@@ -36,10 +37,20 @@ if out=$(rmsubmit --vcores 16 --mem 64M -- true 2>&1); then
 	fail "a 16-vcore job was accepted: $out"
 fi
 assert_contains "$out" "no autoscale pool" "refusal"
+# So is one requiring a label the pool's nodes do not carry (naming it), and a framework's
+# container request goes through the same check.
+if out=$(rmsubmit --label gpu --vcores 1 --mem 64M -- true 2>&1); then
+	fail "a job requiring gpu was accepted: $out"
+fi
+assert_contains "$out" "label 'gpu'" "label refusal"
+if out=$(fwprobe "127.0.0.1:$(rm_port client)" fw-as register request 1 16 64 2>&1); then
+	fail "a 16-vcore container request was accepted: $out"
+fi
+assert_contains "$out" "no autoscale pool" "container request refusal"
 
 expected=$(make_sales 8M)
-# The submission at zero nodes waits for the pool.
-job=$(rmsubmit --name waiter --vcores 1 --mem 64M -- true)
+# The submission at zero nodes waits for the pool (whose nodes bring the label it needs).
+job=$(rmsubmit --name waiter --label ssd --vcores 1 --mem 64M -- true)
 reason=$(job_field "$job" reason)
 assert_contains "$reason" "scaling up pool local" "reason at zero nodes"
 got=$(run_revenue 4)

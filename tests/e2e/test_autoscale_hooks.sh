@@ -51,6 +51,13 @@ rmctl autoscale >"$T/as.txt"
 assert_contains "$(cat "$T/as.txt")" "pool big" "rmctl autoscale"
 pgrep -f "$T/hang-hook" >/dev/null && fail "a hanging hook is still running"
 assert_eq "$(job_state "$big")" PENDING "big job (waits, not lost)"
+# A framework's container request larger than every registered node is admitted as a job
+# is: it waits for the pool that can hold it.
+out=$(fwprobe "127.0.0.1:$(rm_port client)" fw-as register request 1 8 64 2>&1) ||
+	fail "a container request pool big could hold was refused: $out"
+req=$(sed -n 's/^request //p' <<<"$out")
+assert_contains "$(job_field "$req" reason)" "scaling up pool big" "container request's reason"
+rmctl kill "$req" >/dev/null
 rmctl kill "$big" >/dev/null
 # SIGHUP rereads the pools: local's max changes, big (gone from the file) stops growing,
 # and a file with an error changes nothing.

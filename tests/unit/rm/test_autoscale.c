@@ -1,5 +1,6 @@
 /* The autoscaler's pure decisions (autoscale.c): bin-packed demand, max and max_step,
- * nodes starting counted, grow delay, start timeout, idle timeout, minimum, cooldown. */
+ * nodes starting counted, grow delay, start timeout, idle timeout, minimum, cooldown, and
+ * jobs matched to pools by their nodes' labels. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,6 +80,78 @@ static void started(const char *a, const char *b, bool reg)
 		if (b)
 			fx_node(&f, b, 4, 4096);
 	}
+}
+
+/* A second pool like the first, named name, its nodes labelled label. */
+static struct as_pool *pool_labelled(const char *name, const char *label)
+{
+	st.pools = xrealloc(st.pools, (st.npools + 1) * sizeof(*st.pools));
+	struct as_pool *p = &st.pools[st.npools++];
+
+	memset(p, 0, sizeof(*p));
+	p->c = st.pools[0].c;
+	p->c.name = xstrdup(name);
+	p->c.hook = xstrdup("/bin/true");
+	p->c.labels = xcalloc(2, sizeof(char *));
+	p->c.labels[0] = xstrdup(label);
+	return p;
+}
+
+/* Decides after the grow delay; returns the pool the one add was for, or -1. */
+static int grown_pool(void)
+{
+	decide(AS_ADD, NULL);
+	f.now += S;
+	if (decide(AS_ADD, NULL) != 1)
+		return -1;
+	for (size_t i = 0; i < out.n; i++)
+		if (out.a[i].kind == AS_ADD)
+			return (int)out.a[i].pool;
+	return -1;
+}
+
+static void test_labels_pick_pool(void **state)
+{
+	int unmet_pool;
+
+	pool(0, 4, 4); /* "p": no labels, listed first */
+	pool_labelled("g", "gpu");
+	struct rm_job *j = fx_job(&f, 1, 0, 1);
+	fx_job_label(j, false, "gpu");
+	assert_int_equal(as_pool_for(&st, &j->spec), 1);
+	assert_int_equal(grown_pool(), 1); /* the gpu pool grows, the plain one does not */
+	assert_int_equal(st.pools[0].requested, 0);
+	assert_int_equal(st.pools[0].demand_tasks, 0);
+	assert_string_equal(j->reason, "scaling up pool g");
+
+	/* a label no pool has: no pool is a candidate, and the first that fits says why */
+	fx_job_label(j, false, "fpga");
+	assert_int_equal(as_pool_for(&st, &j->spec), -1);
+	assert_string_equal(as_pool_unmet(&st, &j->spec, &unmet_pool), "gpu");
+	assert_int_equal(unmet_pool, 0);
+	done();
+}
+
+static void test_excluded_label_keeps_pool_out(void **state)
+{
+	int unmet_pool;
+
+	pool(0, 4, 4);
+	free(st.pools[0].c.labels);
+	st.pools[0].c.labels = xcalloc(2, sizeof(char *));
+	st.pools[0].c.labels[0] = xstrdup("spot");
+	pool_labelled("o", "ondemand");
+	struct rm_job *j = fx_job(&f, 1, 0, 1);
+	fx_job_label(j, true, "spot");
+	assert_int_equal(as_pool_for(&st, &j->spec), 1);
+	assert_int_equal(grown_pool(), 1);
+	assert_int_equal(st.pools[0].requested, 0);
+
+	fx_job_label(j, true, "ondemand"); /* now neither pool may take it */
+	assert_int_equal(as_pool_for(&st, &j->spec), -1);
+	assert_string_equal(as_pool_unmet(&st, &j->spec, &unmet_pool), "spot");
+	assert_int_equal(unmet_pool, 0);
+	done();
 }
 
 static void test_binpack(void **state)
@@ -226,6 +299,8 @@ int main(void)
 		cmocka_unit_test(test_start_timeout),
 		cmocka_unit_test(test_idle_min_cooldown),
 		cmocka_unit_test(test_busy_node_kept),
+		cmocka_unit_test(test_labels_pick_pool),
+		cmocka_unit_test(test_excluded_label_keeps_pool_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
