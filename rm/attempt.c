@@ -176,6 +176,8 @@ void attempt_kill(struct cluster *cl, struct rm_attempt *a, const char *reason)
 	a->kill_sent = true;
 	free(a->reason);
 	a->reason = xstrdup(reason);
+	if (a->preempted || a->timed_out) /* its end must count as such after a restart */
+		cluster_journal(cl, JOURNAL_ATTEMPT_STOPPING, a);
 	cl->ops->kill(cl->arg, a, reason);
 }
 

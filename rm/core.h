@@ -204,6 +204,7 @@ enum journal_kind {
 	JOURNAL_TASK_COMMITTED,      /* the attempt whose output became its task's */
 	JOURNAL_ATTEMPT_ENDED,       /* an attempt: FAILED, KILLED or LOST */
 	JOURNAL_NODE_DECOMMISSIONED, /* a node */
+	JOURNAL_ATTEMPT_STOPPING,    /* an attempt: kill sent, preempted or timed_out */
 };
 
 /* What the core needs from its driver: the time and the way to the nodes. */

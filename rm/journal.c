@@ -32,6 +32,22 @@ static void append(struct rmd *rmd, const struct store_rec *r)
 		store_append(rmd->store, r);
 }
 
+static void ended_record(struct store_rec *r, const struct rm_attempt *a)
+{
+	*r = (struct store_rec){ .type = REC_ATTEMPT_ENDED, .attempt = a->id, .state = a->state,
+				 .t2_us = a->end_us, .preempted = a->preempted,
+				 .timed_out = a->timed_out };
+	snprintf(r->reason, sizeof(r->reason), "%s", a->reason ? a->reason : "");
+}
+
+/* rmd decided to stop a by preemption or its time limit (the kill is being sent). */
+static void stopping_record(struct store_rec *r, const struct rm_attempt *a)
+{
+	*r = (struct store_rec){ .type = REC_ATTEMPT_STOPPING, .attempt = a->id,
+				 .preempted = a->preempted, .timed_out = a->timed_out };
+	snprintf(r->reason, sizeof(r->reason), "%s", a->reason ? a->reason : "");
+}
+
 void journal_change(void *arg, enum journal_kind k, const void *obj)
 {
 	struct rmd *rmd = arg;
@@ -50,9 +66,10 @@ void journal_change(void *arg, enum journal_kind k, const void *obj)
 		r = (struct store_rec){ .type = REC_TASK_COMMITTED, .attempt = a->id };
 		break;
 	case JOURNAL_ATTEMPT_ENDED:
-		r = (struct store_rec){ .type = REC_ATTEMPT_ENDED, .attempt = a->id,
-					.state = a->state, .t2_us = a->end_us };
-		snprintf(r.reason, sizeof(r.reason), "%s", a->reason ? a->reason : "");
+		ended_record(&r, a);
+		break;
+	case JOURNAL_ATTEMPT_STOPPING:
+		stopping_record(&r, a);
 		break;
 	case JOURNAL_NODE_DECOMMISSIONED: {
 		const struct rm_node *n = obj;
@@ -163,8 +180,9 @@ void journal_free(struct rmd *rmd)
 
 /* ---- snapshots ---------------------------------------------------------------------- */
 
-/* What a snapshot says of one attempt: launched, then committed or ended. Live attempts
- * (and those still unknown since a restart) stay "launched", adoptable after a restart. */
+/* What a snapshot says of one attempt: launched, stopping if rmd preempted it or timed it
+ * out, then committed or ended. Live attempts (and those still unknown since a restart)
+ * stay "launched", adoptable after a restart. */
 static void snap_attempt(struct store *st, struct store_snap *sn, const struct rm_task *t,
 			 const struct rm_attempt *a)
 {
@@ -172,15 +190,17 @@ static void snap_attempt(struct store *st, struct store_snap *sn, const struct r
 
 	launched_record(&r, a);
 	store_snap_add(st, sn, &r);
+	/* Why for every state: it carries the counts, whichever record follows. */
+	if (a->preempted || a->timed_out) {
+		stopping_record(&r, a);
+		store_snap_add(st, sn, &r);
+	}
 	if (attempt_live(a) || a->recovered)
 		return;
-	if (a->state == ATT_SUCCEEDED && t->state == TASK_SUCCEEDED) {
+	if (a->state == ATT_SUCCEEDED && t->state == TASK_SUCCEEDED)
 		r = (struct store_rec){ .type = REC_TASK_COMMITTED, .attempt = a->id };
-	} else {
-		r = (struct store_rec){ .type = REC_ATTEMPT_ENDED, .attempt = a->id,
-					.state = a->state, .t2_us = a->end_us };
-		snprintf(r.reason, sizeof(r.reason), "%s", a->reason ? a->reason : "");
-	}
+	else
+		ended_record(&r, a);
 	store_snap_add(st, sn, &r);
 }
 

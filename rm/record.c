@@ -20,11 +20,27 @@ const char *store_rec_name(int type)
 	case REC_ATTEMPT_LAUNCHED: return "attempt_launched";
 	case REC_ATTEMPT_ENDED: return "attempt_ended";
 	case REC_NODE_DECOMMISSIONED: return "node_decommissioned";
+	case REC_ATTEMPT_STOPPING: return "attempt_stopping";
 	case REC_SNAP_BEGIN: return "snap_begin";
 	case REC_SNAP_GONE: return "snap_gone";
 	case REC_SNAP_END: return "snap_end";
 	default: return "unknown";
 	}
+}
+
+/* The kill flags, each written only when true: an ordinary end keeps the record an
+ * older rmd wrote, and a record without them reads as "neither". */
+static void enc_flags(struct mpw *w, const struct store_rec *r)
+{
+	if (r->preempted)
+		mpw_kbool(w, "preempted", true);
+	if (r->timed_out)
+		mpw_kbool(w, "timed_out", true);
+}
+
+static uint32_t nflags(const struct store_rec *r)
+{
+	return (r->preempted ? 1u : 0u) + (r->timed_out ? 1u : 0u);
 }
 
 void rec_encode(struct mpw *w, const struct store_rec *r)
@@ -56,11 +72,18 @@ void rec_encode(struct mpw *w, const struct store_rec *r)
 		mpw_kint(w, "start_us", r->t1_us);
 		break;
 	case REC_ATTEMPT_ENDED:
-		mpw_map(w, 4);
+		mpw_map(w, 4 + nflags(r));
 		mpw_kid(w, "attempt", &r->attempt);
 		mpw_kint(w, "state", r->state);
 		mpw_kstr(w, "reason", r->reason);
 		mpw_kint(w, "end_us", r->t2_us);
+		enc_flags(w, r);
+		break;
+	case REC_ATTEMPT_STOPPING:
+		mpw_map(w, 2 + nflags(r));
+		mpw_kid(w, "attempt", &r->attempt);
+		mpw_kstr(w, "reason", r->reason);
+		enc_flags(w, r);
 		break;
 	case REC_NODE_DECOMMISSIONED:
 		mpw_map(w, 2);
@@ -144,6 +167,18 @@ static int dec_attempt(const msgpack_object *o, struct store_rec *r, struct mpr_
 			return -1;
 		r->state = (int)st;
 	}
+	if (r->type == REC_ATTEMPT_ENDED || r->type == REC_ATTEMPT_STOPPING) {
+		if (mpr_bool(o, "preempted", false, &r->preempted, e) < 0 ||
+		    mpr_bool(o, "timed_out", false, &r->timed_out, e) < 0)
+			return -1;
+	}
+	if (r->type == REC_ATTEMPT_STOPPING) {
+		if (mpr_str(o, "reason", true, r->reason, sizeof(r->reason), e) < 0)
+			return -1;
+		if (!r->preempted && !r->timed_out)
+			return mpr_fail(e, "preempted", "a stopping record needs preempted or "
+				       "timed_out");
+	}
 	return 0;
 }
 
@@ -195,7 +230,8 @@ int rec_decode(uint32_t type, const char *data, size_t len, struct store_rec *r,
 	case REC_JOB_ENDED: rc = dec_job_ended(&u.data, r, e); break;
 	case REC_TASK_COMMITTED:
 	case REC_ATTEMPT_LAUNCHED:
-	case REC_ATTEMPT_ENDED: rc = dec_attempt(&u.data, r, e); break;
+	case REC_ATTEMPT_ENDED:
+	case REC_ATTEMPT_STOPPING: rc = dec_attempt(&u.data, r, e); break;
 	case REC_NODE_DECOMMISSIONED:
 		rc = mpr_str(&u.data, "node", true, r->node, sizeof(r->node), e) < 0 ||
 		     mpr_str(&u.data, "reason", true, r->reason, sizeof(r->reason), e) < 0 ? -1 : 0;

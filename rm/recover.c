@@ -6,6 +6,10 @@
  * reserved; a finished one is then handled as any report, so it commits); everything
  * else is killed by msg-node.c. Afterwards every task still pending is placed.
  *
+ * An attempt rmd was stopping by preemption or at its time limit (ATTEMPT_STOPPING) keeps
+ * those flags: adopted, it is killed again and its end counts as the live rmd's would
+ * (requeued, or its task failed); not found again, a timed out one still fails its task.
+ *
  * Attempts read from the log whose fate is unknown are kept as LOST placeholders marked
  * `recovered`: they hold the attempt's number and node for the views, and adoption
  * replaces them with a live record. Placeholders are built, not transitioned, so their
@@ -102,12 +106,49 @@ static void restore_launch(struct rmd *rmd, const struct store_rec *r)
 	put_attempt(j, t, r->attempt.attempt, n, a);
 }
 
+/* Marks attempt a preempted or timed out as a live rmd did when it sent the kill, counting once
+ * (the attempt may have both a stopping record and an end that says so). */
+static void restore_flags(struct cluster *cl, struct rm_attempt *a, const struct store_rec *r)
+{
+	if (r->preempted && !a->preempted) {
+		a->preempted = true;
+		a->job->npreempted++;
+		if (a->job->queue != NULL)
+			a->job->queue->preempted++;
+		cl->preempted_total++;
+	}
+	if (r->timed_out && !a->timed_out) {
+		a->timed_out = true;
+		a->job->ntimed_out++;
+		cl->timed_out_total++;
+	}
+}
+
+/* rmd was stopping the attempt when it went down: adoption resends the kill (recover_adopt)
+ * and its end counts as the preemption or time-out it was. */
+static void restore_stopping(struct rmd *rmd, const struct store_rec *r)
+{
+	struct rm_job *j;
+	struct rm_task *t = rec_task(&rmd->cl, r, &j);
+	struct rm_attempt *a = t != NULL ? cluster_attempt(&rmd->cl, &r->attempt) : NULL;
+
+	if (a == NULL)
+		return;
+	restore_flags(&rmd->cl, a, r);
+	if (a->recovered) {
+		free(a->reason);
+		a->reason = xstrdup(r->reason);
+	}
+}
+
 static void restore_end(struct rmd *rmd, const struct store_rec *r)
 {
 	struct rm_job *j;
 	struct rm_task *t = rec_task(&rmd->cl, r, &j);
 	struct rm_attempt *a = t != NULL ? cluster_attempt(&rmd->cl, &r->attempt) : NULL;
 
+	if (a != NULL)
+		restore_flags(&rmd->cl, a, r);
 	if (a == NULL || !a->recovered)
 		return;
 	a->state = (enum attempt_state)r->state;
@@ -211,6 +252,7 @@ static int apply(void *arg, const struct store_rec *r, char *err, size_t errlen)
 	case REC_TASK_COMMITTED: restore_commit(rmd, r); break;
 	case REC_ATTEMPT_LAUNCHED: restore_launch(rmd, r); break;
 	case REC_ATTEMPT_ENDED: restore_end(rmd, r); break;
+	case REC_ATTEMPT_STOPPING: restore_stopping(rmd, r); break;
 	case REC_NODE_DECOMMISSIONED: restore_decommission(rmd, r); break;
 	case REC_SNAP_GONE: restore_gone(rmd, r); break;
 	default: break;
@@ -235,6 +277,57 @@ static void requeue_all(struct cluster *cl, struct rm_job *j)
 		job_queue_add(cl, j);
 	else
 		job_queue_remove(cl, j);
+}
+
+/* True when t had an attempt killed at its time limit and none runs now. */
+static bool timed_out_idle(const struct rm_task *t)
+{
+	bool timed_out = false;
+
+	for (int32_t i = 0; i < t->nattempts; i++) {
+		if (attempt_live(t->attempts[i]))
+			return false;
+		timed_out |= t->attempts[i]->timed_out;
+	}
+	return timed_out;
+}
+
+/* An attempt of t was killed at its time limit before the restart and did not come back
+ * (or its end did, but not its task's): t fails as outcome.c would have failed it. */
+static void fail_timed_out(struct cluster *cl, struct rm_job *j, struct rm_task *t)
+{
+	char id[ID_BUFSZ], why[PROTO_REASON_MAX], lim[64];
+	struct loom_id tid = id_task(j->id, t->index);
+
+	for (int32_t i = 0; i < t->nattempts; i++) {
+		struct rm_attempt *a = t->attempts[i];
+		if (!a->recovered || !a->timed_out)
+			continue;
+		a->state = ATT_FAILED; /* a placeholder: built, not transitioned */
+		a->recovered = false;
+		a->end_us = cluster_now(cl);
+		t->nfailed++;
+		cluster_journal(cl, JOURNAL_ATTEMPT_ENDED, a);
+	}
+	job_take_unplaced(j, t->index);
+	snprintf(why, sizeof(why), "task %s exceeded its time limit of %s",
+		 id_format(&tid, id, sizeof(id)),
+		 time_limit_format(j->spec.time_limit_ms, lim, sizeof(lim)));
+	task_set_state(j, t, TASK_FAILED, why);
+	job_end(cl, j, JOB_FAILED, why);
+}
+
+/* Once no more attempts can be adopted: the time-outs decided before the restart. */
+static void settle_timed_out(struct cluster *cl)
+{
+	for (uint64_t id = 1; id < cl->next_job; id++) {
+		struct rm_job *j = cluster_job(cl, id);
+		if (j == NULL || job_finished(j) || job_is_framework(j))
+			continue;
+		for (int32_t i = 0; i < j->spec.ntasks && !job_finished(j); i++)
+			if (j->tasks[i].state == TASK_PENDING && timed_out_idle(&j->tasks[i]))
+				fail_timed_out(cl, j, &j->tasks[i]);
+	}
 }
 
 static void recovery_timer(evutil_socket_t fd, short what, void *arg)
@@ -271,8 +364,10 @@ int recover_open(struct rmd *rmd, char *err, size_t errlen)
 		 rmd->rec.replay_ms, (unsigned long long)rmd->rec.records,
 		 (unsigned long long)rmd->rec.jobs, (unsigned long long)cl->next_job);
 	rmd->snap_last_ms = mono_ms();
-	if (!nodes_missing(cl))
+	if (!nodes_missing(cl)) {
+		settle_timed_out(cl);
 		return 0;
+	}
 	int64_t wait = rmd->conf.recovery_wait_ms > 0 ? rmd->conf.recovery_wait_ms
 						       : rmd->conf.node_expiry_ms;
 	struct timeval tv = tv_from_ms(wait);
@@ -293,6 +388,7 @@ void recover_end(struct rmd *rmd, const char *why)
 		evtimer_del(rmd->ev_recovery);
 	log_info("recover", "recovery over (%s): %llu attempt(s) adopted; placing what waits",
 		 why, (unsigned long long)rmd->rec.adopted);
+	settle_timed_out(&rmd->cl);
 	for (uint64_t id = 1; id < rmd->cl.next_job; id++) {
 		struct rm_job *j = cluster_job(&rmd->cl, id);
 		if (j != NULL && !job_finished(j) && job_is_framework(j))
@@ -356,6 +452,13 @@ struct rm_attempt *recover_adopt(struct rmd *rmd, struct rm_node *n, const struc
 		return NULL;
 	bool logged = old != NULL; /* its launch is in the log already */
 	struct rm_attempt *a = live_record(j, t, id->attempt, n);
+	if (old != NULL && (old->preempted || old->timed_out)) {
+		/* Stopped before the restart: adopt() sends the kill again; counted already. */
+		a->preempted = old->preempted;
+		a->timed_out = old->timed_out;
+		a->kill_sent = true;
+		a->reason = xstrdup(old->reason != NULL ? old->reason : "");
+	}
 	put_attempt(j, t, id->attempt, n, a);
 	if (t->state == TASK_PENDING) {
 		requeue_remove(cl, j, t->index);

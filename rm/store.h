@@ -10,7 +10,13 @@
  *   ATTEMPT_LAUNCHED   attempt id, node                written before the launch is sent,
  *                                                      not waited for: keeps attempt
  *                                                      numbers monotonic across restarts
- *   ATTEMPT_ENDED      attempt id, state, reason       (history; FAILED counts)
+ *   ATTEMPT_ENDED      attempt id, state, reason       (history; FAILED counts), and
+ *                      [preempted] [timed_out]         present only when true (older
+ *                                                      logs have neither)
+ *   ATTEMPT_STOPPING   attempt id, preempted and/or    written when such a kill is sent:
+ *                      timed_out, reason               an end reported after a restart
+ *                                                      still counts as preemption or
+ *                                                      time-out
  *   NODE_DECOMMISSIONED node name, reason
  * A snapshot is the same records rewritten from the live state, framed by SNAP_BEGIN
  * (format version, next job id, the log segment that follows) and SNAP_END (count).
@@ -35,6 +41,7 @@ enum store_rec_type {
 	REC_ATTEMPT_LAUNCHED = 4,
 	REC_ATTEMPT_ENDED = 5,
 	REC_NODE_DECOMMISSIONED = 6,
+	REC_ATTEMPT_STOPPING = 7,
 	REC_SNAP_BEGIN = 100,
 	REC_SNAP_GONE = 101,  /* final states of finished jobs dropped from memory */
 	REC_SNAP_END = 102,
@@ -49,6 +56,7 @@ struct store_rec {
 	uint64_t job;              /* JOB_*; SNAP_BEGIN, SNAP_GONE: the next job id */
 	struct loom_id attempt;    /* TASK_COMMITTED, ATTEMPT_* */
 	int state;                 /* JOB_ENDED: enum job_state; ATTEMPT_ENDED: attempt_state */
+	bool preempted, timed_out; /* ATTEMPT_ENDED, ATTEMPT_STOPPING: why rmd killed it */
 	int64_t t1_us, t2_us;      /* JOB_ACCEPTED: submit; JOB_ENDED: start, end;
 				    * ATTEMPT_*: start, end; SNAP_BEGIN: when written */
 	uint64_t seq;              /* SNAP_BEGIN: log segment after it; SNAP_END: records */

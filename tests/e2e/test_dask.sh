@@ -8,7 +8,10 @@
 #    others' containers;
 #  - close() releases every container and unregisters: every request job is final and
 #    no scheduler or worker process is left;
-#  - the same with scheduler="local" (in the test's process, workers still in containers).
+#  - the same with scheduler="local" (in the test's process, workers still in containers);
+#  - preemption: a prod job takes a node back from a batch cluster of 3 whole-node workers;
+#    the worker warned by the "preempting" event is retired within the grace (its results
+#    move to the others, nothing is computed again) and a new worker takes its place.
 PY=/usr/bin/python3
 if ! "$PY" -c 'import distributed, dask.array' 2>/dev/null; then
 	echo "SKIP: python3-distributed (with python3-numpy) is not installed" >&2
@@ -17,7 +20,19 @@ fi
 . "$(dirname "$0")/lib.sh"
 export PYTHONPATH="$LOOM_SRC/client/python${PYTHONPATH:+:$PYTHONPATH}"
 
-cluster_start --agents 3
+# Two queues: the clusters run in batch (the default), which borrows everything while prod
+# is idle; a prod job then preempts.
+conf="$T/rmd.conf"
+cat >"$conf" <<EOF
+preempt_after = "1s";
+preempt_grace = "6s";
+queues = {
+  default = "batch";
+  prod = { guaranteed = 50; maximum = 100; };
+  batch = { guaranteed = 50; maximum = 100; };
+};
+EOF
+cluster_start --agents 3 --rm-conf "$conf"
 mkdir -p "$T/dask"
 out=$(timeout 240 "$PY" - "$T/dask" <<'EOF'
 import os, sys, time
@@ -99,7 +114,57 @@ for c in $sched_container $(echo "$out" | sed -n 's/^workers //p'); do
 	case "$st" in SUCCEEDED | FAILED | KILLED) ;; *) fail "container $c is '$st' after close" ;; esac
 done
 # No dask process of this test is left on the machine.
-gone() { ! pgrep -f "$T/dask" >/dev/null && ! pgrep -f "dask_worker $sched_addr" >/dev/null &&
-	! pgrep -f "dask_worker $local_addr" >/dev/null; }
+# (A worker's command line: python -c <loom's entry point> <scheduler> --nthreads ...)
+gone() { ! pgrep -f "$T/dask" >/dev/null && ! pgrep -f -- "$sched_addr --nthreads" >/dev/null &&
+	! pgrep -f -- "$local_addr --nthreads" >/dev/null; }
 wait_until 20 "the scheduler and worker processes to exit" gone
-pass "3 workers on 3 nodes, exact sum, adapt shrank to 1, local scheduler too, all released"
+
+# Preemption: 3 workers of 4 vcores fill the 3 nodes; prod's 4-vcore job takes one back.
+pre=$(timeout 200 "$PY" - <<'EOF'
+import subprocess, time
+import dask.array as da
+from distributed import Client
+from dask.utils import stringify
+from loom.dask import LoomCluster
+
+def wait_for(what, pred, secs):
+    deadline = time.monotonic() + secs
+    while not pred():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out after {secs}s waiting for {what}")
+        time.sleep(0.2)
+
+with LoomCluster(n_workers=3, scheduler="local", nthreads=1, vcores=4, memory="512MiB",
+                 silence_logs="error") as cluster, Client(cluster) as client:
+    client.wait_for_workers(3, timeout=120)
+    x = client.persist(da.arange(3000, chunks=100))
+    wait_for("the array in memory", lambda: all(f.status == "finished"
+                                                  for f in client.futures_of(x)), 60)
+    before = dict(cluster.workers)
+    keys = [f.key for f in client.futures_of(x)]
+    prod = subprocess.run(["rmsubmit", "--queue", "prod", "--vcores", "4", "--mem", "64M",
+                           "--", "sleep", "8"], capture_output=True, text=True, check=True)
+    print("prod", prod.stdout.strip())
+    wait_for("a preempting event", lambda: any(w.preempting for w in before.values()), 30)
+    victim = next(n for n, w in before.items() if w.preempting)
+    print("preempted", victim, before[victim].container)
+    wait_for("the victim to be replaced", lambda: victim not in cluster.workers
+             and len(cluster.workers) == 3, 30)
+    held = lambda: list(client.who_has(x).values())
+    wait_for("its results to be elsewhere", lambda: len(held()) == len(keys) and all(held()), 30)
+    sched = cluster.scheduler  # in this process (scheduler="local"); keys as it spells them
+    runs = sum(1 for k in keys for t in sched.story(stringify(k)) if t[2] == "processing")
+    assert runs == len(keys), f"{runs} computations of {len(keys)} chunks: some ran again"
+    assert x.sum().compute() == 2999 * 3000 // 2
+    client.wait_for_workers(3, timeout=60)  # the replacement, once prod is done
+    print("replaced-by", sorted(set(cluster.workers) - set(before)))
+    print("preempt-ok")
+EOF
+) || fail "dask preemption checks failed: $pre"
+echo "$pre"
+assert_contains "$pre" "preempt-ok" "the preemption checks"
+victim=$(echo "$pre" | sed -n 's/^preempted [^ ]* //p')
+job=${victim%%.t*}
+st=$(job_json "$job" | jq -r --arg c "$victim" '.job.tasks[].attempts[] | select(.id == $c) | "\(.state) \(.preempted)"')
+case "$st" in "KILLED true" | "SUCCEEDED true") ;; *) fail "the preempted worker's container $victim is '$st'" ;; esac
+pass "3 workers on 3 nodes, exact sum, adapt shrank to 1, local scheduler too, all released; a preempted worker retired and replaced"

@@ -6,6 +6,12 @@ allocates it, the command is launched in it (the process inherits the agent's LO
 scale(n) and adapt() come from SpecCluster and Adaptive: adding a worker asks for a
 container, removing one releases it. close() releases everything and unregisters.
 
+Preemption: rmd warns with a "preempting" event (and SIGTERM) grace_ms before its SIGKILL.
+A worker ignores that SIGTERM (see _WORKER_MAIN) and the cluster asks the scheduler to
+retire it within the grace, so its results move to the other workers instead of being
+computed again; at a fixed scale a new worker is asked for in its place (under adapt(),
+Adaptive decides).
+
 The scheduler runs in a container by default (scheduler="container"): it then lives on the
 cluster like the workers and is placed, accounted and released by Loom; it tells its
 address through a scheduler file in shared_dir, which every node and the client must see
@@ -24,6 +30,7 @@ import time
 import weakref
 
 from dask.utils import parse_bytes
+from distributed.core import Status
 from distributed.deploy.spec import ProcessInterface, SpecCluster
 from distributed.scheduler import Scheduler
 
@@ -31,6 +38,27 @@ from .framework import FINAL_KINDS, Framework, default_name
 from .wire import LoomConnectionError, LoomError
 
 log = logging.getLogger("loom.dask")
+
+# The worker's entry point: dask-worker's own, except that SIGTERM does not stop it. Why:
+# Loom's SIGTERM to a preempted container comes with the "preempting" event, and a worker
+# that exited on it would lose its results before the cluster could retire it. Retirement
+# (or any close by the scheduler) ends it; rmd's SIGKILL ends it otherwise.
+_WORKER_MAIN = """
+import asyncio, signal
+import distributed.cli.dask_worker as cli
+
+async def _sigint_only():
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    event, loop = asyncio.Event(), asyncio.get_running_loop()
+    signal.signal(signal.SIGINT, lambda s, f: loop.call_soon_threadsafe(event.set))
+    await event.wait()
+
+cli.wait_for_signals = _sigint_only
+cli.main()
+"""
+
+# Of a preemption's grace, the part given to retiring the worker (the rest: its exit).
+_RETIRE_SHARE = 0.8
 
 
 class _Pump:
@@ -96,6 +124,8 @@ class LoomProcess(ProcessInterface):
         self.start_timeout = start_timeout
         self.request = self.container = self.node = self.host = None
         self.ended = None  # the container's final event
+        self.preempting = None  # rmd's warning, if it is taking the container back
+        self.on_preempting = None  # called with the event, in the event thread
         self._loop = None
 
     def command(self):
@@ -122,6 +152,10 @@ class LoomProcess(ProcessInterface):
                                     env=dict(self.env, LOOM_DASK_NAME=str(self.name)))
             except LoomError as e:
                 self.ended = dict(ev, kind="failed", reason=f"launch refused: {e.message}")
+        elif kind == "preempting" and ev["container"] == self.container:
+            self.preempting = ev
+            if self.on_preempting is not None:
+                self.on_preempting(self, ev)
         elif kind in FINAL_KINDS and ev["container"] == self.container:
             self.ended = ev
             self._notify(self._event_finished.set)
@@ -134,7 +168,8 @@ class LoomProcess(ProcessInterface):
         if self.request is not None and self.ended is None:
             target = self.container or self.request
             try:
-                await asyncio.to_thread(self.pump.fw.release, target)
+                if self.preempting is None:  # else rmd is ending it already
+                    await asyncio.to_thread(self.pump.fw.release, target)
             except LoomError:
                 pass  # already ended, or the connection is gone (rmd's grace releases it)
             if self.container is not None:
@@ -146,17 +181,18 @@ class LoomProcess(ProcessInterface):
 
 
 class LoomWorker(LoomProcess):
-    """A dask worker: python -m distributed.cli.dask_worker <scheduler> in a container."""
+    """A dask worker (dask-worker's CLI, SIGTERM aside: _WORKER_MAIN) in a container."""
 
     def __init__(self, scheduler, pump, nthreads, memory_limit, vcores, mem_mb, python,
-                 name="", extra_args=(), env=None, start_timeout=120):
+                 name="", extra_args=(), env=None, start_timeout=120, on_preempting=None):
         super().__init__(pump, vcores, mem_mb, name, env, start_timeout)
         self.scheduler_address = scheduler
         self.nthreads, self.memory_limit = nthreads, memory_limit
         self.python, self.extra_args = python, list(extra_args)
+        self.on_preempting = on_preempting
 
     def command(self):
-        return [self.python, "-m", "distributed.cli.dask_worker", self.scheduler_address,
+        return [self.python, "-c", _WORKER_MAIN, self.scheduler_address,
                 "--nthreads", str(self.nthreads), "--memory-limit", str(self.memory_limit),
                 "--name", str(self.name), "--no-nanny", "--no-dashboard",
                 "--death-timeout", "60", *self.extra_args]
@@ -236,8 +272,10 @@ class LoomCluster(SpecCluster):
         worker = {"cls": LoomWorker, "options": {
             "pump": self._pump, "nthreads": nthreads, "memory_limit": mem_bytes,
             "vcores": vcores if vcores is not None else nthreads, "mem_mb": _mib(mem_bytes),
-            "python": python, "extra_args": tuple(worker_extra_args), "env": env}}
+            "python": python, "extra_args": tuple(worker_extra_args), "env": env,
+            "on_preempting": _weak_method(self._worker_preempting)}}
         self._closed_fw = False
+        self._next_name = 0
         weakref.finalize(self, _Pump.stop, self._pump, False)
         try:
             super().__init__(scheduler=sched, worker=worker, asynchronous=asynchronous,
@@ -260,7 +298,40 @@ class LoomCluster(SpecCluster):
                 if getattr(w, "container", None)}
 
     def _new_worker_name(self, worker_number):
-        return f"loom-w{worker_number}"
+        # Never a name used before: a preempted worker's replacement must not be taken for
+        # it (SpecCluster closes a worker whose name left the scheduler).
+        n = max(worker_number, self._next_name)
+        self._next_name = n + 1
+        return f"loom-w{n}"
+
+    def _worker_preempting(self, worker, ev):
+        """In the event thread: rmd takes worker's container back in grace_ms."""
+        grace = max(0.0, ev.get("grace_ms", 0) / 1000.0)
+        log.warning("worker %s (container %s) is preempted: %s; retiring it within %.1fs",
+                    worker.name, worker.container, ev.get("reason", ""), grace)
+        if self.status not in (Status.closing, Status.closed):
+            self.loop.add_callback(self._retire_preempted, worker.name, grace)
+
+    async def _retire_preempted(self, name, grace):
+        """Moves the worker's data to the others, then lets SpecCluster replace it."""
+        try:
+            await asyncio.wait_for(
+                self.scheduler_comm.retire_workers(names=[name], close_workers=True,
+                                                   remove=True),
+                max(0.1, grace * _RETIRE_SHARE))
+        except (asyncio.TimeoutError, OSError) as e:
+            log.warning("worker %s not retired before its preemption: %r", name, e)
+        if self.status in (Status.closing, Status.closed) or name not in self.worker_spec:
+            return
+        # Why not through _correct_state: closing waits for the container's end, which
+        # must not hold up the replacement's request.
+        proc = self.workers.pop(name, None)
+        if proc is not None:
+            self._futures.add(asyncio.ensure_future(proc.close()))
+        del self.worker_spec[name]
+        if self._adaptive is None:  # at a fixed scale: the same number of workers again
+            self.worker_spec.update(self.new_worker_spec())
+        await self._correct_state()
 
     def _stop_framework(self):
         if not self._closed_fw:
@@ -278,6 +349,18 @@ class LoomCluster(SpecCluster):
     async def _close(self):
         await super()._close()
         await asyncio.to_thread(self._stop_framework)
+
+
+def _weak_method(method):
+    """method, without the worker spec keeping its cluster alive (the cluster's finalizer
+    stops the framework)."""
+    ref = weakref.WeakMethod(method)
+
+    def call(*args):
+        m = ref()
+        if m is not None:
+            m(*args)
+    return call
 
 
 def _mib(nbytes):
