@@ -64,7 +64,8 @@ static void adopt(struct rmd *rmd, struct rm_node *n, const struct msg_node_regi
 			a->mark = true;
 		else
 			place_send_kill(rmd, n, &m->attempts[i].id,
-					"not owned by the resource manager");
+					"not owned by the resource manager",
+					rmd->conf.kill_grace_ms);
 	}
 	snprintf(why, sizeof(why), "not reported by %s when it registered again", n->name);
 	for (a = n->live_head; a != NULL; a = next) {
@@ -79,8 +80,8 @@ static void adopt(struct rmd *rmd, struct rm_node *n, const struct msg_node_regi
 		a->mark = false;
 		if (!attempt_live(a)) /* ended meanwhile, e.g. its job failed */
 			continue;
-		if (a->kill_sent)
-			place_send_kill(rmd, n, &a->id, a->reason);
+		if (a->kill_sent) /* stopped before the restart: the grace it had */
+			place_send_kill(rmd, n, &a->id, a->reason, place_kill_grace(rmd, a));
 		outcome_report(&rmd->cl, a, &m->attempts[i]);
 	}
 }

@@ -62,9 +62,8 @@ static void ops_launch(void *arg, struct rm_attempt *a)
 	send_node(a->node, rmd, "launch", &a->id);
 }
 
-/* ATTEMPT_KILL with grace_ms between the agent's SIGTERM and its SIGKILL. */
-static void send_kill(struct rmd *rmd, struct rm_node *n, const struct loom_id *id,
-		      const char *reason, int64_t grace_ms)
+void place_send_kill(struct rmd *rmd, struct rm_node *n, const struct loom_id *id,
+		     const char *reason, int64_t grace_ms)
 {
 	struct msg_attempt_kill m = { .id = *id, .grace_ms = grace_ms };
 	char s[ID_BUFSZ];
@@ -76,21 +75,21 @@ static void send_kill(struct rmd *rmd, struct rm_node *n, const struct loom_id *
 	send_node(n, rmd, "kill", id);
 }
 
-void place_send_kill(struct rmd *rmd, struct rm_node *n, const struct loom_id *id,
-		     const char *reason)
+/* A preempted attempt gets preempt_grace: the SIGTERM is its warning to save its work.
+ * The same after a restart, when adoption sends the kill again (msg-node.c). */
+int64_t place_kill_grace(const struct rmd *rmd, const struct rm_attempt *a)
 {
-	send_kill(rmd, n, id, reason, rmd->conf.kill_grace_ms);
+	return a->preempted ? rmd->cl.sc.preempt_grace_ms : rmd->conf.kill_grace_ms;
 }
 
-/* A preempted attempt gets preempt_grace: the SIGTERM is its warning to save its work. */
 static void ops_kill(void *arg, struct rm_attempt *a, const char *reason)
 {
 	struct rmd *rmd = arg;
+	int64_t grace = place_kill_grace(rmd, a);
 
 	if (a->preempted)
-		framework_preempting(rmd, a, rmd->cl.sc.preempt_grace_ms, reason);
-	send_kill(rmd, a->node, &a->id, reason,
-		  a->preempted ? rmd->cl.sc.preempt_grace_ms : rmd->conf.kill_grace_ms);
+		framework_preempting(rmd, a, grace, reason);
+	place_send_kill(rmd, a->node, &a->id, reason, grace);
 }
 
 /* A framework's container was placed: kept like a launch, then its framework is told. */

@@ -8,7 +8,8 @@
  *
  * An attempt rmd was stopping by preemption or at its time limit (ATTEMPT_STOPPING) keeps
  * those flags: adopted, it is killed again and its end counts as the live rmd's would
- * (requeued, or its task failed); not found again, a timed out one still fails its task.
+ * (requeued, or its task failed); not found again, a timed out one still fails its task
+ * (recover-settle.c).
  *
  * Attempts read from the log whose fate is unknown are kept as LOST placeholders marked
  * `recovered`: they hold the attempt's number and node for the views, and adoption
@@ -19,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "framework.h"
 #include "log.h"
 #include "rm.h"
 #include "store.h"
@@ -279,57 +279,6 @@ static void requeue_all(struct cluster *cl, struct rm_job *j)
 		job_queue_remove(cl, j);
 }
 
-/* True when t had an attempt killed at its time limit and none runs now. */
-static bool timed_out_idle(const struct rm_task *t)
-{
-	bool timed_out = false;
-
-	for (int32_t i = 0; i < t->nattempts; i++) {
-		if (attempt_live(t->attempts[i]))
-			return false;
-		timed_out |= t->attempts[i]->timed_out;
-	}
-	return timed_out;
-}
-
-/* An attempt of t was killed at its time limit before the restart and did not come back
- * (or its end did, but not its task's): t fails as outcome.c would have failed it. */
-static void fail_timed_out(struct cluster *cl, struct rm_job *j, struct rm_task *t)
-{
-	char id[ID_BUFSZ], why[PROTO_REASON_MAX], lim[64];
-	struct loom_id tid = id_task(j->id, t->index);
-
-	for (int32_t i = 0; i < t->nattempts; i++) {
-		struct rm_attempt *a = t->attempts[i];
-		if (!a->recovered || !a->timed_out)
-			continue;
-		a->state = ATT_FAILED; /* a placeholder: built, not transitioned */
-		a->recovered = false;
-		a->end_us = cluster_now(cl);
-		t->nfailed++;
-		cluster_journal(cl, JOURNAL_ATTEMPT_ENDED, a);
-	}
-	job_take_unplaced(j, t->index);
-	snprintf(why, sizeof(why), "task %s exceeded its time limit of %s",
-		 id_format(&tid, id, sizeof(id)),
-		 time_limit_format(j->spec.time_limit_ms, lim, sizeof(lim)));
-	task_set_state(j, t, TASK_FAILED, why);
-	job_end(cl, j, JOB_FAILED, why);
-}
-
-/* Once no more attempts can be adopted: the time-outs decided before the restart. */
-static void settle_timed_out(struct cluster *cl)
-{
-	for (uint64_t id = 1; id < cl->next_job; id++) {
-		struct rm_job *j = cluster_job(cl, id);
-		if (j == NULL || job_finished(j) || job_is_framework(j))
-			continue;
-		for (int32_t i = 0; i < j->spec.ntasks && !job_finished(j); i++)
-			if (j->tasks[i].state == TASK_PENDING && timed_out_idle(&j->tasks[i]))
-				fail_timed_out(cl, j, &j->tasks[i]);
-	}
-}
-
 static void recovery_timer(evutil_socket_t fd, short what, void *arg)
 {
 	recover_end(arg, "recovery_wait passed");
@@ -365,7 +314,7 @@ int recover_open(struct rmd *rmd, char *err, size_t errlen)
 		 (unsigned long long)rmd->rec.jobs, (unsigned long long)cl->next_job);
 	rmd->snap_last_ms = mono_ms();
 	if (!nodes_missing(cl)) {
-		settle_timed_out(cl);
+		recover_settle_timed_out(cl);
 		return 0;
 	}
 	int64_t wait = rmd->conf.recovery_wait_ms > 0 ? rmd->conf.recovery_wait_ms
@@ -377,25 +326,6 @@ int recover_open(struct rmd *rmd, char *err, size_t errlen)
 	log_info("recover", "waiting up to %lld ms for agents to report their attempts before "
 		 "placing anything", (long long)wait);
 	return 0;
-}
-
-void recover_end(struct rmd *rmd, const char *why)
-{
-	if (!rmd->recovering)
-		return;
-	rmd->recovering = false;
-	if (rmd->ev_recovery != NULL)
-		evtimer_del(rmd->ev_recovery);
-	log_info("recover", "recovery over (%s): %llu attempt(s) adopted; placing what waits",
-		 why, (unsigned long long)rmd->rec.adopted);
-	settle_timed_out(&rmd->cl);
-	for (uint64_t id = 1; id < rmd->cl.next_job; id++) {
-		struct rm_job *j = cluster_job(&rmd->cl, id);
-		if (j != NULL && !job_finished(j) && job_is_framework(j))
-			outcome_fw_recovered(&rmd->cl, j);
-	}
-	framework_recovered(rmd); /* the graces of frameworks not back yet start now */
-	rmd_later(rmd, LATER_SCHED);
 }
 
 void recover_node_registered(struct rmd *rmd)

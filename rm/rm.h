@@ -344,8 +344,15 @@ int recover_open(struct rmd *rmd, char *err, size_t errlen);
 struct rm_attempt *recover_adopt(struct rmd *rmd, struct rm_node *n, const struct loom_id *id);
 /* After a registration: ends the recovery wait once every known node is back. */
 void recover_node_registered(struct rmd *rmd);
-void recover_end(struct rmd *rmd, const char *why);
 void recover_free(struct rmd *rmd);
+
+/* ---- recover-settle.c: what recovery settles when it ends ------------------------- */
+
+/* Fails the tasks whose attempt rmd killed at its time limit before the restart and that
+ * no agent reported again. */
+void recover_settle_timed_out(struct cluster *cl);
+/* Ends the recovery wait (if on): settles what was not adopted, then placement runs. */
+void recover_end(struct rmd *rmd, const char *why);
 
 /* ---- place.c ---------------------------------------------------------------------- */
 
@@ -353,8 +360,11 @@ void recover_free(struct rmd *rmd);
 extern const struct cluster_ops rm_cluster_ops;
 /* One placement pass, run at the end of a loop turn when something changed. */
 void place_pass(struct rmd *rmd);
-/* Sends ATTEMPT_KILL for id to node n (if connected), whether or not rmd knows it. */
+/* Sends ATTEMPT_KILL for id to node n (if connected), whether or not rmd knows it, with
+ * grace_ms between the agent's SIGTERM and its SIGKILL. */
 void place_send_kill(struct rmd *rmd, struct rm_node *n, const struct loom_id *id,
-		     const char *reason);
+		     const char *reason, int64_t grace_ms);
+/* The grace of a kill of attempt a: preempt_grace when preempted, else kill_grace. */
+int64_t place_kill_grace(const struct rmd *rmd, const struct rm_attempt *a);
 
 #endif
