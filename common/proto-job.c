@@ -340,11 +340,14 @@ int msg_decode_id_request(const msgpack_object *o, struct msg_id_request *m, str
 void msg_encode_list_request(struct mpw *w, int type, uint64_t id,
 			     const struct msg_list_request *m)
 {
-	mpw_msg(w, type, id, 4);
+	/* name only when set: the request of a whole list stays as it was. */
+	mpw_msg(w, type, id, m->name[0] != '\0' ? 5 : 4);
 	mpw_kstr(w, "state", m->state);
 	mpw_kstr(w, "queue", m->queue);
 	mpw_kstr(w, "user", m->user);
 	mpw_kint(w, "limit", m->limit);
+	if (m->name[0] != '\0')
+		mpw_kstr(w, "name", m->name);
 }
 
 int msg_decode_list_request(const msgpack_object *o, struct msg_list_request *m,
@@ -355,8 +358,13 @@ int msg_decode_list_request(const msgpack_object *o, struct msg_list_request *m,
 	if (mpr_str(o, "state", false, r.state, sizeof r.state, e) < 0 ||
 	    mpr_str(o, "queue", false, r.queue, sizeof r.queue, e) < 0 ||
 	    mpr_str(o, "user", false, r.user, sizeof r.user, e) < 0 ||
-	    mpr_int(o, "limit", false, 0, INT64_MAX, &r.limit, e) < 0)
+	    mpr_int(o, "limit", false, 0, INT64_MAX, &r.limit, e) < 0 ||
+	    mpr_str(o, "name", false, r.name, sizeof r.name, e) < 0)
 		return -1;
+	for (const char *c = r.name; *c != '\0'; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f)
+			return mpr_fail(e, "name", "must be a node name (no spaces or control "
+					"characters)");
 	*m = r;
 	return 0;
 }

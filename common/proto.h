@@ -350,6 +350,8 @@ struct msg_list_request {
 	char queue[PROTO_NAME_MAX]; /* "" = all */
 	char user[PROTO_NAME_MAX];  /* "" = all */
 	int64_t limit;          /* 0 = no limit */
+	char name[PROTO_NAME_MAX];  /* node_list: "" = all; else that one node, and the reply
+				     * carries its live attempts ("attempts") */
 };
 void msg_encode_list_request(struct mpw *w, int type, uint64_t id,
 			     const struct msg_list_request *m);

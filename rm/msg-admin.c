@@ -18,7 +18,8 @@ void reply_list(struct rmd *rmd, struct peer *p, uint64_t id, const msgpack_obje
 		reply_bad(p, id, &e);
 		return;
 	}
-	struct mpw *w = reply_begin(rmd, id, 1);
+	/* {jobs} or {nodes}; a node_list naming one node adds that node's "attempts". */
+	struct mpw *w = reply_begin(rmd, id, m.name[0] != '\0' ? 2 : 1);
 	if (view(w, &rmd->cl, &m, err, sizeof(err)) < 0) {
 		peer_send_error(p, id, ERR_BAD_REQUEST, "state", "%s", err);
 		return;

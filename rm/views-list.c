@@ -66,6 +66,10 @@ int views_job_list(struct mpw *w, const struct cluster *cl, const struct msg_lis
 		snprintf(err, errlen, "state: '%s' is not a job state (%s)", m->state, names);
 		return -1;
 	}
+	if (m->name[0] != '\0') {
+		snprintf(err, errlen, "name: job_list has no name filter (use job_info)");
+		return -1;
+	}
 	size_t n = 0, cap = 0;
 	const struct rm_job **sel = NULL;
 	for (uint64_t jid = cl->next_job - 1; jid >= 1; jid--) { /* newest first */
@@ -94,6 +98,43 @@ static int by_node_name(const void *a, const void *b)
 	return strverscmp(x->name, y->name);
 }
 
+/* One live attempt as the node_list of one node carries it (docs/PROTOCOL.md). */
+static void node_attempt(struct mpw *w, const struct rm_attempt *a)
+{
+	struct loom_id job = id_job(a->job->id);
+
+	mpw_map(w, 9);
+	mpw_kid(w, "id", &a->id);
+	mpw_kid(w, "job", &job);
+	mpw_kint(w, "task", a->task->index);
+	mpw_kstr(w, "state", attempt_state_names[a->state]);
+	mpw_kint(w, "start_us", a->start_us);
+	mpw_kdouble(w, "progress", a->progress < 0 ? 0 : a->progress);
+	mpw_kres(w, "res", &a->job->spec.res);
+	mpw_kbool(w, "speculative", a->speculative);
+	mpw_kbool(w, "preempted", a->preempted);
+}
+
+/* The reply's second field when the request named one node (reply_list counts it). */
+static void node_attempts(struct mpw *w, const struct rm_node *n)
+{
+	uint32_t k = 0;
+
+	for (const struct rm_attempt *a = n != NULL ? n->live_head : NULL; a; a = a->node_next)
+		k++;
+	mpw_key(w, "attempts");
+	mpw_array(w, k);
+	for (const struct rm_attempt *a = n != NULL ? n->live_head : NULL; a; a = a->node_next)
+		node_attempt(w, a);
+}
+
+static bool node_matches(const struct rm_node *n, int state, const struct msg_list_request *m)
+{
+	if (state != NODE_STATE_MAX && (int)n->state != state)
+		return false;
+	return m->name[0] == '\0' || strcmp(m->name, n->name) == 0;
+}
+
 int views_node_list(struct mpw *w, const struct cluster *cl, const struct msg_list_request *m,
 		    char *err, size_t errlen)
 {
@@ -108,7 +149,7 @@ int views_node_list(struct mpw *w, const struct cluster *cl, const struct msg_li
 	const struct rm_node **sel = xcalloc(cl->nnodes + 1, sizeof(*sel));
 	size_t n = 0;
 	for (size_t i = 0; i < cl->nnodes; i++)
-		if (state == NODE_STATE_MAX || (int)cl->nodes[i]->state == state)
+		if (node_matches(cl->nodes[i], state, m))
 			sel[n++] = cl->nodes[i];
 	qsort(sel, n, sizeof(*sel), by_node_name);
 	if (m->limit > 0 && n > (size_t)m->limit)
@@ -118,6 +159,8 @@ int views_node_list(struct mpw *w, const struct cluster *cl, const struct msg_li
 	mpw_array(w, (uint32_t)n);
 	for (size_t i = 0; i < n; i++)
 		view_node(w, sel[i], now);
+	if (m->name[0] != '\0')
+		node_attempts(w, n > 0 ? sel[0] : NULL);
 	free(sel);
 	return 0;
 }

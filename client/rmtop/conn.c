@@ -17,7 +17,6 @@
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
 #define EVENT_BACKLOG 200
-#define NODE_JOBS_INFLIGHT 16  /* job_info requests out at once for a node's detail */
 
 static void connect_now(struct top *t);
 
@@ -128,151 +127,65 @@ static void on_autoscale(struct loom_conn *c, int status, const msgpack_object *
 	fetched(t, F_AUTOSCALE, status == LOOM_EREPLY ? LOOM_OK : status, NULL);
 }
 
-/* ---- a node's detail: its live attempts, from job_info --------------------------- */
+/* ---- a node's detail: its live attempts, from a node_list of that node ------------ */
 
 void node_detail_reset(struct top *t)
 {
 	free(t->natt);
 	t->natt = NULL;
 	t->nnatt = t->nd_capatt = 0;
-	t->nd_nqueue = 0;
-	t->nd_full = t->nd_scanned = false;
-	/* nd_inflight stays: those replies still come (and are checked against the node). */
+	t->nd_scanned = false;
 }
 
-/* Queues job for a job_info (once). */
-static void nd_push(struct top *t, const char *job)
+/* One attempt of the reply's "attempts" (rm/views-list.c) into the node detail. */
+static void nd_add(struct top *t, const msgpack_object *o)
 {
-	for (size_t i = 0; i < t->nd_nqueue; i++)
-		if (strcmp(t->nd_queue[i], job) == 0)
-			return;
-	t->nd_queue = xgrow(t->nd_queue, &t->nd_capqueue, t->nd_nqueue + 1, sizeof(*t->nd_queue));
-	snprintf(t->nd_queue[t->nd_nqueue++], sizeof(*t->nd_queue), "%s", job);
+	const msgpack_object *spec = mpr_get(o, "speculative");
+	struct top_natt n;
+
+	memset(&n, 0, sizeof(n));
+	view_str(o, "id", n.id, sizeof(n.id));
+	view_str(o, "job", n.job, sizeof(n.job));
+	view_str(o, "state", n.state, sizeof(n.state));
+	view_double(o, "progress", &n.progress);
+	view_int(o, "start_us", &n.start_us);
+	n.copy = spec != NULL && spec->type == MSGPACK_OBJECT_BOOLEAN && spec->via.boolean;
+	t->natt = xgrow(t->natt, &t->nd_capatt, t->nnatt + 1, sizeof(*t->natt));
+	t->natt[t->nnatt++] = n;
 }
 
-/* The job of an attempt id ("job-4.t2.a1" -> "job-4"). */
-static void job_of(const char *attempt, char *job, size_t len)
+/* The reply names the node it was asked about: one asked before the detail moved to
+ * another node is dropped. */
+static void on_node_detail(struct loom_conn *c, int status, const msgpack_object *reply,
+			   const struct msg_error *err, void *arg)
 {
-	size_t n = strcspn(attempt, ".");
+	struct top *t = arg;
+	const msgpack_object_array *nodes = status == LOOM_OK ? view_array(reply, "nodes") : NULL;
+	const msgpack_object_array *atts = status == LOOM_OK ? view_array(reply, "attempts")
+							      : NULL;
+	char name[64] = "";
 
-	snprintf(job, len, "%.*s", (int)n, attempt);
-}
-
-static bool live_state(const char *st)
-{
-	return strcmp(st, "ALLOCATED") == 0 || strcmp(st, "STARTING") == 0 ||
-	       strcmp(st, "RUNNING") == 0 || strcmp(st, "COMMITTING") == 0;
-}
-
-/* Replaces the node detail's attempts of one job by those in its job_info. */
-static void nd_apply(struct top *t, const msgpack_object *job)
-{
-	const msgpack_object_array *tasks = view_array(job, "tasks");
-	char jid[24], node[64];
-	size_t k = 0;
-
-	view_str(job, "id", jid, sizeof(jid));
-	for (size_t i = 0; i < t->nnatt; i++)
-		if (strcmp(t->natt[i].job, jid) != 0)
-			t->natt[k++] = t->natt[i];
-	t->nnatt = k;
-	for (uint32_t i = 0; tasks != NULL && i < tasks->size; i++) {
-		const msgpack_object_array *atts = view_array(&tasks->ptr[i], "attempts");
-		for (uint32_t a = 0; atts != NULL && a < atts->size; a++) {
-			const msgpack_object *o = &atts->ptr[a];
-			const msgpack_object *spec = mpr_get(o, "speculative");
-			struct top_natt n;
-			memset(&n, 0, sizeof(n));
-			view_str(o, "state", n.state, sizeof(n.state));
-			if (strcmp(view_str(o, "node", node, sizeof(node)), t->detail_id) != 0 ||
-			    !live_state(n.state))
-				continue;
-			view_str(o, "id", n.id, sizeof(n.id));
-			snprintf(n.job, sizeof(n.job), "%s", jid);
-			view_double(o, "progress", &n.progress);
-			view_int(o, "start_us", &n.start_us);
-			n.copy = spec != NULL && spec->type == MSGPACK_OBJECT_BOOLEAN &&
-				 spec->via.boolean;
-			t->natt = xgrow(t->natt, &t->nd_capatt, t->nnatt + 1, sizeof(*t->natt));
-			t->natt[t->nnatt++] = n;
-		}
-	}
-}
-
-static void on_node_job(struct loom_conn *c, int status, const msgpack_object *reply,
-			const struct msg_error *err, void *arg);
-
-/* Keeps up to NODE_JOBS_INFLIGHT job_info requests out; ends the round when all came. */
-static void nd_pump(struct top *t)
-{
-	while (t->ready && t->nd_nqueue > 0 && t->nd_inflight < NODE_JOBS_INFLIGHT) {
-		struct msg_id_request req;
-		struct mpw w;
-		memset(&req, 0, sizeof(req));
-		if (id_parse(t->nd_queue[--t->nd_nqueue], &req.id) < 0)
-			continue;
-		mpw_init(&w);
-		loom_build_id_request(&w, MSG_JOB_INFO, loom_next_id(t->c), &req);
-		if (loom_request(t->c, &w, on_node_job, t) != 0)
-			t->nd_inflight++;
-		mpw_free(&w);
-	}
-	if (t->nd_nqueue > 0 || t->nd_inflight > 0)
-		return;
-	/* The round is over: a full scan drops what no reply confirmed. */
-	size_t k = 0;
-	for (size_t i = 0; i < t->nnatt; i++)
-		if (!t->natt[i].stale)
-			t->natt[k++] = t->natt[i];
-	t->nnatt = k;
-	if (t->detail && t->detail_is_node) {
+	if (nodes != NULL && nodes->size == 1)
+		view_str(&nodes->ptr[0], "name", name, sizeof(name));
+	if (t->detail && t->detail_is_node && status == LOOM_OK &&
+	    (nodes == NULL || nodes->size == 0 || strcmp(name, t->detail_id) == 0)) {
+		t->nnatt = 0;
+		for (uint32_t i = 0; atts != NULL && i < atts->size; i++)
+			nd_add(t, &atts->ptr[i]);
 		t->nd_scanned = true;
 		detail_render_node(t);
 	}
-	if (t->inflight & F_DETAIL)
-		fetched(t, F_DETAIL, LOOM_OK, NULL);
+	fetched(t, F_DETAIL, status, err);
 }
 
-static void on_node_job(struct loom_conn *c, int status, const msgpack_object *reply,
-			const struct msg_error *err, void *arg)
+/* The node_list request of the open node's detail. */
+static void nd_request(struct top *t, struct mpw *w, uint64_t id)
 {
-	struct top *t = arg;
-	const msgpack_object *job = status == LOOM_OK ? view_map(reply, "job") : NULL;
+	struct msg_list_request req;
 
-	if (t->nd_inflight > 0)
-		t->nd_inflight--;
-	if (job != NULL && t->detail && t->detail_is_node)
-		nd_apply(t, job);
-	nd_pump(t);
-}
-
-/* Starts a round of the node detail: every job with running tasks after Enter (a full
- * scan), else the jobs seen on the node and those events named. */
-static void nd_round(struct top *t)
-{
-	bool full = t->nd_full || !t->nd_scanned;
-
-	for (size_t i = 0; i < t->nnatt; i++) {
-		t->natt[i].stale = full;
-		nd_push(t, t->natt[i].job);
-	}
-	if (full) {
-		t->nd_full = false;
-		for (size_t i = 0; i < t->m.njobs; i++)
-			if (t->m.jobs[i].running > 0 || strcmp(t->m.jobs[i].state, "RUNNING") == 0)
-				nd_push(t, t->m.jobs[i].id);
-		/* The job list may lag the events by a fetch: jobs placed here lately too. */
-		for (size_t i = 0; i < t->m.nevents; i++) {
-			const struct msg_event *ev = model_event(&t->m, i);
-			char job[24];
-			if (strncmp(ev->kind, "attempt", 7) != 0 || strcmp(ev->node, t->detail_id) != 0)
-				continue;
-			job_of(ev->object, job, sizeof(job));
-			nd_push(t, job);
-		}
-	}
-	t->inflight |= F_DETAIL;
-	nd_pump(t);
+	memset(&req, 0, sizeof(req));
+	snprintf(req.name, sizeof(req.name), "%s", t->detail_id);
+	loom_build_list_request(w, MSG_NODE_LIST, id, &req);
 }
 
 /* Sends one fetch request for part. */
@@ -294,7 +207,8 @@ static void fetch_part(struct top *t, unsigned part)
 		mpw_msg(&w, MSG_AUTOSCALE_INFO, id, 0);
 		cb = on_autoscale;
 	} else if (part == F_DETAIL && t->detail && t->detail_is_node) {
-		nd_round(t);
+		nd_request(t, &w, id);
+		cb = on_node_detail;
 	} else if (part == F_DETAIL && t->detail && !t->detail_is_node) {
 		struct msg_id_request req;
 		memset(&req, 0, sizeof(req));
@@ -322,7 +236,7 @@ static void fetch_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Which parts an event touches (an attempt on the open node's detail queues its job). */
+/* Which parts an event touches (an attempt on the open node's detail asks for it again). */
 static unsigned event_parts(struct top *t, const struct msg_event *ev)
 {
 	unsigned parts = F_CLUSTER;
@@ -343,12 +257,8 @@ static unsigned event_parts(struct top *t, const struct msg_event *ev)
 	    strncmp(ev->object, t->detail_id, strlen(t->detail_id)) == 0)
 		parts |= F_DETAIL;
 	if (t->detail && t->detail_is_node && strncmp(ev->kind, "attempt", 7) == 0 &&
-	    strcmp(ev->node, t->detail_id) == 0) {
-		char job[24];
-		job_of(ev->object, job, sizeof(job));
-		nd_push(t, job);
+	    strcmp(ev->node, t->detail_id) == 0)
 		parts |= F_DETAIL;
-	}
 	return parts;
 }
 
@@ -408,10 +318,6 @@ static void on_close(struct loom_conn *c, const char *why, void *arg)
 
 	t->ready = t->subscribed = false;
 	t->inflight = 0;
-	/* Outstanding callbacks are never called: start the node detail over. */
-	t->nd_inflight = 0;
-	t->nd_nqueue = 0;
-	t->nd_full = true;
 	loom_conn_free(c); /* safe in a libloom callback */
 	t->c = NULL;
 	if (t->once) {
@@ -470,9 +376,6 @@ void conn_stop(struct top *t)
 	event_free(t->ev_fetch);
 	event_free(t->ev_reconnect);
 	node_detail_reset(t);
-	free(t->nd_queue);
-	t->nd_queue = NULL;
-	t->nd_capqueue = 0;
 }
 
 static void on_kill(struct loom_conn *c, int status, const msgpack_object *reply,

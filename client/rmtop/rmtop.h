@@ -118,13 +118,12 @@ const struct top_job *model_find_job(const struct top_model *m, const char *id);
 const char *model_job_why(const struct top_model *m, const struct top_job *j, char *buf,
 			  size_t len);
 
-/* A live attempt on the node whose detail is open (from job_info replies). */
+/* A live attempt on the node whose detail is open (from node_list's "attempts"). */
 struct top_natt {
 	char id[48], job[24], state[16];
 	double progress;
 	int64_t start_us;
 	bool copy;   /* a speculative copy */
-	bool stale;  /* not confirmed by the current full scan yet */
 };
 
 /* ---- keys.c: the key table --------------------------------------------------------- */
@@ -177,16 +176,11 @@ struct top {
 	bool help, detail;
 	char detail_id[64];         /* job id or node name */
 	bool detail_is_node;
-	/* A node's detail: its live attempts, gathered from job_info of the jobs that run
-	 * tasks (rmd has no per-node attempt query). A full scan asks every job with
-	 * running tasks; later refreshes ask only the jobs seen on the node, and those that
-	 * events name for it. */
+	/* A node's detail: its live attempts, from one node_list request naming the node
+	 * (its reply's "attempts"), asked again on each attempt event there. */
 	struct top_natt *natt;
-	size_t nnatt;
-	char (*nd_queue)[24];       /* jobs still to ask */
-	size_t nd_nqueue, nd_capqueue, nd_capatt;
-	int nd_inflight;            /* job_info requests out */
-	bool nd_full, nd_scanned;   /* a full scan is wanted / one has completed */
+	size_t nnatt, nd_capatt;
+	bool nd_scanned;            /* a reply for this node came */
 	char **dlines;              /* the detail, rendered */
 	size_t ndlines;
 	int dtop;

@@ -182,7 +182,7 @@ static void render_node_attempts(struct top *t)
 	add(t, "%s", "");
 	if (t->nnatt == 0) {
 		add(t, "  %s", t->nd_scanned ? "No attempts running here."
-					     : "(asking rmd's jobs for this node's attempts ...)");
+					     : "(asking rmd for this node's attempts ...)");
 		return;
 	}
 	qsort(t->natt, t->nnatt, sizeof(*t->natt), by_start);

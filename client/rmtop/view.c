@@ -334,7 +334,6 @@ static void enter(struct top *t)
 	t->dtop = 0;
 	if (t->detail_is_node) {
 		node_detail_reset(t);
-		t->nd_full = true;
 		detail_render_node(t);
 	}
 	fetch_mark(t, F_DETAIL);
@@ -396,7 +395,7 @@ static void act(struct top *t, enum top_action a)
 		break;
 	case ACT_SORT: sort_next(t); break;
 	case ACT_KILL: case ACT_DRAIN: confirm(t, a); break;
-	case ACT_REFRESH: t->nd_full = t->detail && t->detail_is_node; fetch_mark(t, F_ALL); break;
+	case ACT_REFRESH: fetch_mark(t, F_ALL); break;
 	default: break;
 	}
 }

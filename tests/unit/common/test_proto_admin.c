@@ -59,7 +59,54 @@ static void test_rt_requests(void **state)
 	mpw_msg(&w, MSG_NODE_LIST, 15, 0);
 	assert_int_equal(msg_decode_list_request(unpack(&w, &u, MSG_NODE_LIST, 15), &l, &e), 0);
 	assert_string_equal(l.state, "");
+	assert_string_equal(l.name, "");
 	assert_int_equal(l.limit, 0);
+	msgpack_unpacked_destroy(&u);
+	mpw_free(&w);
+}
+
+/* node_list's optional "name" (one node, whose live attempts the reply carries). */
+static void test_list_name(void **state)
+{
+	struct mpw w;
+	msgpack_unpacked u;
+	struct mpr_err e;
+	struct msg_list_request l, one = { .name = "node-7" };
+	static const char *const bad[] = { "node 7", "node\t7", "" };
+
+	mpw_init(&w);
+	msg_encode_list_request(&w, MSG_NODE_LIST, 16, &one);
+	assert_int_equal(msg_decode_list_request(unpack(&w, &u, MSG_NODE_LIST, 16), &l, &e), 0);
+	assert_string_equal(l.name, "node-7");
+	msgpack_unpacked_destroy(&u);
+
+	/* A bad name is refused, naming the field; "" means all nodes. */
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		mpw_reset(&w);
+		mpw_msg(&w, MSG_NODE_LIST, 17, 1);
+		mpw_kstr(&w, "name", bad[i]);
+		int rc = msg_decode_list_request(unpack(&w, &u, MSG_NODE_LIST, 17), &l, &e);
+		assert_int_equal(rc, bad[i][0] == '\0' ? 0 : -1);
+		if (rc < 0)
+			assert_string_equal(e.field, "name");
+		msgpack_unpacked_destroy(&u);
+	}
+
+	/* Too long for a node name, or not a string. */
+	char longname[PROTO_NAME_MAX + 8];
+	memset(longname, 'n', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	mpw_reset(&w);
+	mpw_msg(&w, MSG_NODE_LIST, 18, 1);
+	mpw_kstr(&w, "name", longname);
+	assert_int_equal(msg_decode_list_request(unpack(&w, &u, MSG_NODE_LIST, 18), &l, &e), -1);
+	assert_string_equal(e.field, "name");
+	msgpack_unpacked_destroy(&u);
+	mpw_reset(&w);
+	mpw_msg(&w, MSG_NODE_LIST, 19, 1);
+	mpw_kint(&w, "name", 7);
+	assert_int_equal(msg_decode_list_request(unpack(&w, &u, MSG_NODE_LIST, 19), &l, &e), -1);
+	assert_string_equal(e.field, "name");
 	msgpack_unpacked_destroy(&u);
 	mpw_free(&w);
 }
@@ -68,6 +115,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rt_requests),
+		cmocka_unit_test(test_list_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
