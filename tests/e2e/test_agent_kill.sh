@@ -14,6 +14,12 @@ running_on_node2() {
 		(.state == "RUNNING" or .state == "STARTING"))] | length > 0'
 }
 wait_until 20 "an attempt running on node-2" running_on_node2
+# The node's own view lists exactly the attempts the job places there.
+on2=$(job_json "$map" | jq -r '[.job.tasks[].attempts[] | select(.node == "node-2" and
+	(.state == "RUNNING" or .state == "STARTING")) | .id] | sort | join(",")')
+listed=$(rmctl --json nodes node-2 | jq -r '[.attempts[].id] | sort | join(",")')
+assert_eq "$listed" "$on2" "attempts listed by rmctl nodes node-2"
+assert_contains "$(rmctl nodes node-2)" "$map" "rmctl nodes node-2"
 "$LOOM_SRC/tools/loom-cluster" kill-agent --dir "$CLUSTER" node-2 --signal KILL
 wait_until 20 "node-2 to be declared LOST" node_is node-2 LOST
 wait_until 60 "the map job to finish" job_is "$map" SUCCEEDED
