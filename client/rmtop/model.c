@@ -358,6 +358,21 @@ const struct top_job *model_find_job(const struct top_model *m, const char *id)
 	return NULL;
 }
 
+/* Reasons only rmd's scheduler knows (limits, gangs, locality, dependencies, pools): shown
+ * as they are. Room on nodes is judged here instead, from the fresher node view. */
+static bool sched_says(const char *reason)
+{
+	static const char *const prefixes[] = {
+		"queue ", "user ", "waiting for a gang", "waiting up to", "waiting for job-",
+		"waiting for the jobs it runs after", "scaling up pool", "no node has label",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(reason, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 const char *model_job_why(const struct top_model *m, const struct top_job *j, char *buf,
 			  size_t len)
 {
@@ -366,7 +381,7 @@ const char *model_job_why(const struct top_model *m, const struct top_job *j, ch
 
 	if (j->pending <= 0 && strcmp(j->state, "PENDING") != 0)
 		return NULL;
-	if (strstr(j->reason, "runs after") != NULL) {
+	if (sched_says(j->reason)) {
 		snprintf(buf, len, "%s", j->reason);
 		return buf;
 	}
