@@ -72,8 +72,8 @@ no_agents() { [ "$(agents_left)" = 0 ]; }
 wait_until 20 "no nodeagent process left" no_agents
 members=$(rmctl --json nodes | jq '[.nodes[] | select(.state != "DECOMMISSIONED")] | length')
 assert_eq "$members" 0 "nodes not decommissioned"
-curl -sf "http://127.0.0.1:$(rm_port http)/metrics" | grep -q \
-	'loom_autoscale_decisions_total{pool="local",action="grow"} [1-9]' ||
+curl -sf "http://127.0.0.1:$(rm_port http)/metrics" | grep -c \
+	'loom_autoscale_decisions_total{pool="local",action="grow"} [1-9]' >/dev/null ||
 	fail "decisions metric"
 # An rmd restart keeps the pool's nodes: they re-register and are released as before.
 job=$(rmsubmit --vcores 1 --mem 64M -- true)

@@ -100,7 +100,7 @@ expect_exit 2 "over.conf" "$RMSIM" --trace "$T/flood.swf" --policy drf --queues 
 printf 'queues = {\n  a = { guaranted = 70; };\n};\n' >"$T/typo.conf"
 expect_exit 2 "typo.conf:2" "$RMSIM" --trace "$T/flood.swf" --policy drf --queues "$T/typo.conf"
 expect_exit 2 "missing.conf" "$RMSIM" --trace "$T/flood.swf" --policy drf --queues "$T/missing.conf"
-"$RMSIM" --help | grep -q '^  drf ' || fail "--help does not list drf"
+"$RMSIM" --help | grep -c '^  drf ' >/dev/null || fail "--help does not list drf"
 
 if [ ! -d "$TRACES" ]; then
 	echo "SKIP: $TRACES is absent: the shared-trace checks did not run"

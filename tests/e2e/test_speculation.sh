@@ -84,7 +84,7 @@ check_job() {
 	[ "$won" -ge 1 ] || fail "$job: no speculative copy won"
 	job_json "$job" | jq -e '[.job.tasks[].attempts[] | select(.speculative)] | length >= 1' \
 		>/dev/null || fail "$job: no attempt is marked speculative"
-	rmctl job "$job" | grep -q "^Speculation: *[a-z]*: $launched cop" ||
+	rmctl job "$job" | grep -c "^Speculation: *[a-z]*: $launched cop" >/dev/null ||
 		fail "$job: rmctl job does not show the speculation counts"
 	echo "$launched launched, $won won, $(job_field "$job" spec_wasted) wasted"
 }
