@@ -7,6 +7,8 @@
 #include "proto.h"
 
 /* Unpacks w's bytes into u and checks the envelope (type and request id). */
+/* Unpacks w's one message and checks its type (and, for unpack, its id). */
+msgpack_object *unpack_any(const struct mpw *w, msgpack_unpacked *u, int type);
 msgpack_object *unpack(const struct mpw *w, msgpack_unpacked *u, int type, uint64_t id);
 /* The value at a dotted path ("res.mem_mb") inside a decoded map, for mutating it. */
 msgpack_object *at(msgpack_object *o, const char *path);

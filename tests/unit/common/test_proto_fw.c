@@ -10,19 +10,7 @@
 #include <cmocka.h>
 
 #include "proto.h"
-
-static const msgpack_object *unpack(const struct mpw *w, msgpack_unpacked *u, int type)
-{
-	struct mpr_err e;
-	uint64_t id;
-	int t;
-
-	msgpack_unpacked_init(u);
-	assert_int_equal(mpr_unpack(u, mpw_data(w), mpw_len(w), &e), 0);
-	assert_int_equal(msg_envelope(&u->data, &t, &id, &e), 0);
-	assert_int_equal(t, type);
-	return &u->data;
-}
+#include "proto_test_util.h"
 
 static void test_names(void **state)
 {
@@ -47,8 +35,8 @@ static void test_register(void **state)
 
 	mpw_init(&w);
 	msg_encode_fw_register(&w, 3, &in);
-	assert_int_equal(msg_decode_fw_register(unpack(&w, &u, MSG_FRAMEWORK_REGISTER), &out, &e),
-			 0);
+	assert_int_equal(msg_decode_fw_register(unpack_any(&w, &u, MSG_FRAMEWORK_REGISTER),
+						&out, &e), 0);
 	assert_string_equal(out.name, "mr-host-1");
 	assert_string_equal(out.queue, "root.batch");
 	assert_string_equal(out.user, "ann");
@@ -73,7 +61,7 @@ static void test_registered(void **state)
 
 	mpw_init(&w);
 	msg_encode_fw_registered(&w, 3, &in);
-	assert_int_equal(msg_decode_fw_registered(unpack(&w, &u, MSG_REPLY), &out, &e), 0);
+	assert_int_equal(msg_decode_fw_registered(unpack_any(&w, &u, MSG_REPLY), &out, &e), 0);
 	assert_true(out.resumed);
 	assert_int_equal(out.ncontainers, 2);
 	assert_int_equal(out.containers[0].id.task, 3);
@@ -89,7 +77,7 @@ static void test_registered(void **state)
 	snprintf(c[1].state, sizeof(c[1].state), "DONE"); /* not a live state */
 	mpw_reset(&w);
 	msg_encode_fw_registered(&w, 3, &in);
-	assert_int_equal(msg_decode_fw_registered(unpack(&w, &u, MSG_REPLY), &out, &e), -1);
+	assert_int_equal(msg_decode_fw_registered(unpack_any(&w, &u, MSG_REPLY), &out, &e), -1);
 	assert_string_equal(e.field, "containers[1].state");
 	msgpack_unpacked_destroy(&u);
 	mpw_free(&w);
@@ -109,8 +97,8 @@ static void test_request(void **state)
 
 	mpw_init(&w);
 	msg_encode_container_request(&w, 4, &in);
-	assert_int_equal(msg_decode_container_request(unpack(&w, &u, MSG_CONTAINER_REQUEST), &out,
-						      &e), 0);
+	assert_int_equal(msg_decode_container_request(unpack_any(&w, &u, MSG_CONTAINER_REQUEST),
+						      &out, &e), 0);
 	assert_int_equal(out.count, 3);
 	assert_int_equal(out.res.vcores_m, 2000);
 	assert_true(out.gang);
@@ -127,7 +115,8 @@ static void test_request(void **state)
 
 	mpw_reset(&w);
 	msg_encode_container_requested(&w, 4, &rid);
-	assert_int_equal(msg_decode_container_requested(unpack(&w, &u, MSG_REPLY), &rout, &e), 0);
+	assert_int_equal(msg_decode_container_requested(unpack_any(&w, &u, MSG_REPLY), &rout,
+							&e), 0);
 	assert_int_equal(rout.job, 12);
 	msgpack_unpacked_destroy(&u);
 	mpw_free(&w);
@@ -146,7 +135,7 @@ static void test_launch_release(void **state)
 
 	mpw_init(&w);
 	msg_encode_container_launch(&w, 5, &in);
-	assert_int_equal(msg_decode_container_launch(unpack(&w, &u, MSG_CONTAINER_LAUNCH), &out,
+	assert_int_equal(msg_decode_container_launch(unpack_any(&w, &u, MSG_CONTAINER_LAUNCH), &out,
 						     &e), 0);
 	assert_int_equal(out.container.attempt, 1);
 	assert_int_equal(out.nargv, 3);
@@ -158,7 +147,7 @@ static void test_launch_release(void **state)
 
 	mpw_reset(&w);
 	msg_encode_container_release(&w, 6, &rin);
-	assert_int_equal(msg_decode_container_release(unpack(&w, &u, MSG_CONTAINER_RELEASE),
+	assert_int_equal(msg_decode_container_release(unpack_any(&w, &u, MSG_CONTAINER_RELEASE),
 						      &rout, &e), 0);
 	assert_true(rout.whole);
 	assert_int_equal(rout.target.job, 12);
@@ -166,7 +155,7 @@ static void test_launch_release(void **state)
 	rin = (struct msg_container_release){ .target = id_attempt(12, 0, 2) };
 	mpw_reset(&w);
 	msg_encode_container_release(&w, 6, &rin);
-	assert_int_equal(msg_decode_container_release(unpack(&w, &u, MSG_CONTAINER_RELEASE),
+	assert_int_equal(msg_decode_container_release(unpack_any(&w, &u, MSG_CONTAINER_RELEASE),
 						      &rout, &e), 0);
 	assert_false(rout.whole);
 	assert_int_equal(rout.target.attempt, 2);
@@ -191,7 +180,7 @@ static void test_events(void **state)
 		in.grace_ms = k == CONT_PREEMPTING ? 10000 : 0;
 		mpw_reset(&w);
 		msg_encode_container_event(&w, &in);
-		assert_int_equal(msg_decode_container_event(unpack(&w, &u, MSG_CONTAINER_EVENT),
+		assert_int_equal(msg_decode_container_event(unpack_any(&w, &u, MSG_CONTAINER_EVENT),
 							    &out, &e), 0);
 		assert_int_equal(out.kind, k);
 		assert_int_equal(out.exit_code, 3);
@@ -202,7 +191,7 @@ static void test_events(void **state)
 	}
 	mpw_reset(&w);
 	msg_encode_node_event(&w, &nin);
-	assert_int_equal(msg_decode_node_event(unpack(&w, &u, MSG_NODE_EVENT), &nout, &e), 0);
+	assert_int_equal(msg_decode_node_event(unpack_any(&w, &u, MSG_NODE_EVENT), &nout, &e), 0);
 	assert_string_equal(nout.node, "n2");
 	assert_string_equal(nout.state, "LOST");
 	msgpack_unpacked_destroy(&u);
@@ -221,7 +210,7 @@ static void test_spec_framework(void **state)
 
 	mpw_init(&w);
 	msg_encode_job_submit(&w, 1, &in);
-	assert_int_equal(msg_decode_job_submit(unpack(&w, &u, MSG_JOB_SUBMIT), &out, &e), 0);
+	assert_int_equal(msg_decode_job_submit(unpack_any(&w, &u, MSG_JOB_SUBMIT), &out, &e), 0);
 	assert_string_equal(out.framework, "mr-1");
 	job_spec_copy(&copy, &out);
 	assert_string_equal(copy.framework, "mr-1");
@@ -232,7 +221,7 @@ static void test_spec_framework(void **state)
 	in.framework[0] = '\0'; /* absent or "": the built-in runner */
 	mpw_reset(&w);
 	msg_encode_job_submit(&w, 1, &in);
-	assert_int_equal(msg_decode_job_submit(unpack(&w, &u, MSG_JOB_SUBMIT), &out, &e), 0);
+	assert_int_equal(msg_decode_job_submit(unpack_any(&w, &u, MSG_JOB_SUBMIT), &out, &e), 0);
 	assert_string_equal(out.framework, "");
 	job_spec_free(&out);
 	msgpack_unpacked_destroy(&u);

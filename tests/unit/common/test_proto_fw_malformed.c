@@ -10,19 +10,7 @@
 #include <cmocka.h>
 
 #include "proto.h"
-
-static const msgpack_object *unpack(const struct mpw *w, msgpack_unpacked *u, int type)
-{
-	struct mpr_err e;
-	uint64_t id;
-	int t;
-
-	msgpack_unpacked_init(u);
-	assert_int_equal(mpr_unpack(u, mpw_data(w), mpw_len(w), &e), 0);
-	assert_int_equal(msg_envelope(&u->data, &t, &id, &e), 0);
-	assert_int_equal(t, type);
-	return &u->data;
-}
+#include "proto_test_util.h"
 
 enum kind { K_END, K_INT, K_STR, K_BOOL, K_STRV, K_RES, K_OMIT };
 struct kv {
@@ -218,7 +206,7 @@ static void test_malformed(void **state)
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) { /* the bases pass */
 		mpw_reset(&w);
 		build(&w, types[i], bases[i], none);
-		assert_int_equal(decode(types[i], unpack(&w, &u, types[i]), &e), 0);
+		assert_int_equal(decode(types[i], unpack_any(&w, &u, types[i]), &e), 0);
 		msgpack_unpacked_destroy(&u);
 	}
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
@@ -226,7 +214,7 @@ static void test_malformed(void **state)
 		mpw_reset(&w);
 		build(&w, c->type, c->base, c->over);
 		memset(&e, 0, sizeof(e));
-		int rc = decode(c->type, unpack(&w, &u, c->type), &e);
+		int rc = decode(c->type, unpack_any(&w, &u, c->type), &e);
 		if (rc != -1 || strncmp(e.field, c->field, strlen(c->field)) != 0)
 			fail_msg("case %zu (%s, %s): rc %d, field '%s' (%s)", i,
 				 msg_type_name(c->type), c->field, rc, e.field, e.msg);
